@@ -1,0 +1,124 @@
+"""Reads of patient accounts. Every view reaches accounts through `accounts_visible_to`, so role scoping
+is decided in exactly one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum, Window
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from accounts.models import LedgerEntry, Note, PatientAccount
+from audit.selectors import account_events
+
+
+def accounts_visible_to(user: Any) -> QuerySet[PatientAccount]:
+    """Admins see every account; managers and collectors see the accounts of their teams. Anything
+    else does not exist for them (views turn a miss into 404, never 403)."""
+    qs = PatientAccount.objects.all()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return qs.none()
+    if user.is_admin_role:
+        return qs
+    return qs.filter(team__in=user.teams.values("id"))
+
+
+def account_get_for_user(*, user: Any, account_id: int) -> PatientAccount:
+    try:
+        return (
+            accounts_visible_to(user)
+            .select_related("client", "facility", "guarantor", "patient", "team", "assigned_collector")
+            .get(pk=account_id)
+        )
+    except PatientAccount.DoesNotExist:
+        raise Http404("No such account") from None
+
+
+def account_list_for(
+    *, user: Any, query: str = "", status: str = "", limit: int = 50, offset: int = 0
+) -> list[PatientAccount]:
+    qs = accounts_visible_to(user).select_related(
+        "client", "guarantor", "patient", "team", "assigned_collector"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    query = query.strip()
+    if query:
+        if query.isdigit():
+            qs = qs.filter(Q(pk=int(query)) | Q(client_account_number=query))
+        else:
+            last, _, first = query.partition(",")
+            people = Q(guarantor__last_name__iexact=last.strip()) | Q(patient__last_name__iexact=last.strip())
+            if first.strip():
+                people &= Q(guarantor__first_name__istartswith=first.strip()) | Q(
+                    patient__first_name__istartswith=first.strip()
+                )
+            qs = qs.filter(people | Q(client_account_number=query))
+    return list(qs.order_by("-id")[offset : offset + limit])
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    entry: LedgerEntry
+    running_balance: Decimal
+
+
+def account_ledger(*, account: PatientAccount) -> list[LedgerRow]:
+    """Ledger entries oldest first, each with the balance after it (computed by the database)."""
+    entries = (
+        LedgerEntry.objects.filter(account=account)
+        .select_related("posted_by")
+        .annotate(
+            running=Window(Coalesce(Sum("amount"), Decimal("0")), order_by=[("effective_date"), ("id")])
+        )
+        .order_by("effective_date", "id")
+    )
+    return [LedgerRow(entry=e, running_balance=e.running) for e in entries]
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: datetime
+    action: str
+    actor: str
+    data: dict[str, Any]
+    text: str
+
+
+def account_timeline(*, account: PatientAccount, limit: int = 100) -> list[TimelineItem]:
+    """The account's history as the audit log recorded it, newest first (two queries in all)."""
+    events = list(account_events(account_id=account.pk, limit=limit))
+    note_ids = [e.data.get("note_id") for e in events if e.action == "accounts.note.added"]
+    notes = {n.pk: n.body for n in Note.objects.filter(pk__in=note_ids)} if note_ids else {}
+    items = []
+    for e in events:
+        text = (
+            notes.get(e.data.get("note_id"), "")
+            if e.action == "accounts.note.added"
+            else e.data.get("summary", "")
+        )
+        items.append(
+            TimelineItem(
+                at=e.created_at,
+                action=e.action,
+                actor=e.actor.get_full_name() or e.actor.username if e.actor else "system",
+                data=e.data,
+                text=text,
+            )
+        )
+    return items
+
+
+def account_contact_points(*, account: PatientAccount) -> dict[str, list[Any]]:
+    """The guarantor's phones, addresses and emails (through relations, so accounts need not import
+    contacts), good ones first."""
+    person = account.guarantor
+    return {
+        "phones": list(person.phones.order_by("status", "id")),
+        "addresses": list(person.addresses.order_by("-is_primary", "-id")),
+        "emails": list(person.emails.order_by("id")),
+    }

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class AuditEvent(models.Model):
+    """One append-only row per event: who did what, to which account, when, from where.
+
+    A database trigger (migration 0002) rejects UPDATE and DELETE, so not even a raw query or the admin
+    can rewrite history. `account_id` is a plain column, not a foreign key: audit sits below accounts in
+    the import layers, and an event must outlive anything it describes.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=80, help_text="app.noun.verb, e.g. contacts.attempt.logged")
+    account_id = models.BigIntegerField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account_id", "-created_at"], name="audit_account_time"),
+            models.Index(fields=["actor", "-created_at"], name="audit_actor_time"),
+            models.Index(fields=["action", "-created_at"], name="audit_action_time"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(action__regex=r"^[a-z_]+\.[a-z_]+\.[a-z_]+$"), name="audit_action_dotted"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action}"

@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from phonenumber_field.modelfields import PhoneNumberField
+
+
+class ContactStatus(models.TextChoices):
+    GOOD = "good", "Good"
+    BAD = "bad", "Bad"
+    UNVERIFIED = "unverified", "Unverified"
+
+
+class Source(models.TextChoices):
+    PLACEMENT = "placement", "Client placement"
+    CONSUMER = "consumer", "Consumer provided"
+    SKIP_TRACE = "skip_trace", "Skip trace"
+    COLLECTOR = "collector", "Collector entered"
+
+
+class Phone(models.Model):
+    """A phone number, always E.164 (`contacts.services.phone_add` validates; a DB check backs it up)."""
+
+    class Kind(models.TextChoices):
+        MOBILE = "mobile", "Mobile"
+        HOME = "home", "Home"
+        WORK = "work", "Work"
+
+    person = models.ForeignKey("accounts.Person", on_delete=models.PROTECT, related_name="phones")
+    number = PhoneNumberField(region="US")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=12, choices=ContactStatus.choices, default=ContactStatus.UNVERIFIED)
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.PLACEMENT)
+    # TCPA: prior express consent to autodialed/prerecorded calls and to texts, each with the date given
+    # or revoked; the compliance engine reads these.
+    autodialer_consent = models.BooleanField(default=False)
+    autodialer_consent_at = models.DateTimeField(null=True, blank=True)
+    sms_consent = models.BooleanField(default=False)
+    sms_consent_at = models.DateTimeField(null=True, blank=True)
+    consent_revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "number"], name="phone_unique_per_person"),
+            models.CheckConstraint(condition=Q(number__regex=r"^\+[1-9][0-9]{7,14}$"), name="phone_is_e164"),
+        ]
+        indexes = [models.Index(fields=["number"], name="phone_number")]
+
+    def __str__(self) -> str:
+        return str(self.number)
+
+
+class Address(models.Model):
+    class Status(models.TextChoices):
+        GOOD = "good", "Good"
+        RETURNED = "returned", "Returned mail"
+
+    person = models.ForeignKey("accounts.Person", on_delete=models.PROTECT, related_name="addresses")
+    line1 = models.CharField(max_length=120)
+    line2 = models.CharField(max_length=120, blank=True)
+    city = models.CharField(max_length=80)
+    state = models.CharField(max_length=2)
+    zip_code = models.CharField("ZIP", max_length=10)
+    time_zone = models.CharField(max_length=40, help_text="IANA zone derived from the ZIP code")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.GOOD)
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.PLACEMENT)
+    is_primary = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "addresses"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(zip_code__regex=r"^\d{5}(-\d{4})?$"), name="address_zip_format"
+            ),
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(is_primary=True), name="address_one_primary_per_person"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line1}, {self.city}, {self.state} {self.zip_code}"
+
+
+class Email(models.Model):
+    person = models.ForeignKey("accounts.Person", on_delete=models.PROTECT, related_name="emails")
+    address = models.EmailField()
+    status = models.CharField(max_length=12, choices=ContactStatus.choices, default=ContactStatus.UNVERIFIED)
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.PLACEMENT)
+    consent = models.BooleanField(default=False)
+    consent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "address"], name="email_unique_per_person")]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class Disposition(models.TextChoices):
+    """Outcome codes of a contact attempt (DESIGN.md glossary)."""
+
+    NO_ANSWER = "no_answer", "No answer"
+    VOICEMAIL = "voicemail", "Voicemail (no message)"
+    LCM = "lcm", "Limited-content message"
+    BUSY = "busy", "Busy"
+    NOT_IN_SERVICE = "not_in_service", "Not in service"
+    DROPPED = "dropped", "Dropped"
+    CONVERSATION = "conversation", "Conversation"
+    WRONG_PARTY = "wrong_party", "Wrong party / wrong number"
+    THIRD_PARTY = "third_party", "Third party"
+    PROMISE = "promise", "Promise to pay"
+    REFUSED = "refused", "Refused to pay"
+    DISPUTE = "dispute", "Dispute"
+    CEASE = "cease", "Cease request"
+    ATTORNEY = "attorney", "Represented by attorney"
+    SENT = "sent", "Sent (letter, email, text)"
+    RETURNED = "returned", "Returned / bounced"
+
+
+class ContactAttempt(models.Model):
+    """One call, text, email, letter or visit, and what came of it. One attempt can concern several of
+    the guarantor's accounts (a conversation about two debts counts against both)."""
+
+    class Channel(models.TextChoices):
+        CALL = "call", "Call"
+        TEXT = "text", "Text"
+        EMAIL = "email", "Email"
+        LETTER = "letter", "Letter"
+        VISIT = "visit", "Visit"
+
+    class Direction(models.TextChoices):
+        OUTBOUND = "outbound", "Outbound"
+        INBOUND = "inbound", "Inbound"
+
+    person = models.ForeignKey("accounts.Person", on_delete=models.PROTECT, related_name="contact_attempts")
+    accounts = models.ManyToManyField("accounts.PatientAccount", related_name="contact_attempts")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.OUTBOUND)
+    phone = models.ForeignKey(Phone, null=True, blank=True, on_delete=models.PROTECT, related_name="attempts")
+    address = models.ForeignKey(
+        Address, null=True, blank=True, on_delete=models.PROTECT, related_name="attempts"
+    )
+    email = models.ForeignKey(Email, null=True, blank=True, on_delete=models.PROTECT, related_name="attempts")
+    disposition = models.CharField(max_length=20, choices=Disposition.choices)
+    note = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "-occurred_at"], name="attempt_person_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(channel__in=["call", "text"], phone__isnull=False)
+                | Q(channel="email", email__isnull=False)
+                | Q(channel__in=["letter", "visit"], address__isnull=False),
+                name="attempt_names_its_contact_point",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.get_disposition_display()} {self.occurred_at:%Y-%m-%d}"

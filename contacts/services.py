@@ -1,0 +1,180 @@
+"""Writes to contact points and attempts. Input is validated and normalized before anything is stored;
+invalid input raises ValidationError and changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import PatientAccount, Person
+from audit.services import audit_record
+from collections_desk.lib.phones import normalize_phone
+from collections_desk.lib.timezones import normalize_zip, state_for_zip, zone_for_zip
+from contacts.models import Address, ContactAttempt, ContactStatus, Disposition, Email, Phone, Source
+
+# A phone is known bad once someone else answers or the line is dead.
+_BAD_PHONE_DISPOSITIONS = {Disposition.WRONG_PARTY, Disposition.NOT_IN_SERVICE}
+
+
+def _account_ids_of(person: Person) -> list[int]:
+    return list(PatientAccount.objects.filter(guarantor=person).values_list("id", flat=True))
+
+
+@transaction.atomic
+def phone_add(
+    *,
+    person: Person,
+    number: str,
+    kind: str,
+    actor: Any | None,
+    source: str = Source.COLLECTOR,
+    status: str = ContactStatus.UNVERIFIED,
+) -> Phone:
+    """Add a phone in E.164. Raises ValidationError for an invalid number, an unknown kind, or a number
+    the person already has."""
+    e164 = normalize_phone(number)
+    if kind not in Phone.Kind.values:
+        raise ValidationError("Choose mobile, home or work.", code="kind")
+    if Phone.objects.filter(person=person, number=e164).exists():
+        raise ValidationError(
+            "%(number)s is already on file for this person.", code="duplicate", params={"number": e164}
+        )
+    phone = Phone.objects.create(person=person, number=e164, kind=kind, source=source, status=status)
+    for account_id in _account_ids_of(person) or [None]:
+        audit_record(
+            action="contacts.phone.added",
+            actor=actor,
+            account_id=account_id,
+            data={"phone_id": phone.pk, "kind": kind, "source": source, "summary": f"{kind} phone added"},
+        )
+    return phone
+
+
+@transaction.atomic
+def address_add(
+    *,
+    person: Person,
+    line1: str,
+    city: str,
+    state: str,
+    zip_code: str,
+    actor: Any | None,
+    line2: str = "",
+    source: str = Source.COLLECTOR,
+) -> Address:
+    """Add a postal address as the person's primary one; the zone is derived from the ZIP. Raises
+    ValidationError for a malformed or unknown ZIP, or a state that does not match it."""
+    if not line1.strip() or not city.strip():
+        raise ValidationError("Street and city are required.", code="required")
+    zip_norm = normalize_zip(zip_code)
+    zone = zone_for_zip(zip_norm)
+    zip_state = state_for_zip(zip_norm)
+    state = state.strip().upper()
+    if zip_state and state != zip_state:
+        raise ValidationError(
+            "ZIP %(zip)s is in %(zip_state)s, not %(state)s.",
+            code="zip_state",
+            params={"zip": zip_norm, "zip_state": zip_state, "state": state},
+        )
+    Address.objects.filter(person=person, is_primary=True).update(is_primary=False)
+    address = Address.objects.create(
+        person=person,
+        line1=line1.strip(),
+        line2=line2.strip(),
+        city=city.strip(),
+        state=state,
+        zip_code=zip_norm,
+        time_zone=zone,
+        source=source,
+        is_primary=True,
+    )
+    for account_id in _account_ids_of(person) or [None]:
+        audit_record(
+            action="contacts.address.added",
+            actor=actor,
+            account_id=account_id,
+            data={"address_id": address.pk, "zone": zone, "summary": f"address added ({zone})"},
+        )
+    return address
+
+
+@transaction.atomic
+def email_add(*, person: Person, address: str, actor: Any | None, source: str = Source.COLLECTOR) -> Email:
+    address = address.strip().lower()
+    validate_email(address)
+    if Email.objects.filter(person=person, address=address).exists():
+        raise ValidationError("That email is already on file for this person.", code="duplicate")
+    email = Email.objects.create(person=person, address=address, source=source)
+    for account_id in _account_ids_of(person) or [None]:
+        audit_record(
+            action="contacts.email.added", actor=actor, account_id=account_id, data={"email_id": email.pk}
+        )
+    return email
+
+
+@transaction.atomic
+def contact_attempt_log(
+    *,
+    accounts: Sequence[PatientAccount],
+    channel: str,
+    disposition: str,
+    actor: Any | None,
+    phone: Phone | None = None,
+    address: Address | None = None,
+    email: Email | None = None,
+    direction: str = ContactAttempt.Direction.OUTBOUND,
+    note: str = "",
+    occurred_at: datetime | None = None,
+) -> ContactAttempt:
+    """Record an attempt that happened, on one or several accounts of the same guarantor.
+
+    Recording is never blocked (DESIGN.md invariant 7). A wrong-party or not-in-service call marks the
+    phone bad, and one audit event per account concerned feeds each account's timeline.
+    """
+    if not accounts:
+        raise ValidationError("Choose at least one account the attempt concerned.", code="accounts")
+    guarantors = {a.guarantor_id for a in accounts}
+    if len(guarantors) != 1:
+        raise ValidationError(
+            "One attempt can only concern accounts of the same guarantor.", code="guarantor"
+        )
+    person_id = guarantors.pop()
+    point = phone or address or email
+    if point is not None and point.person_id != person_id:
+        raise ValidationError("That contact point belongs to someone else.", code="contact_point")
+    attempt = ContactAttempt(
+        person_id=person_id,
+        channel=channel,
+        direction=direction,
+        phone=phone,
+        address=address,
+        email=email,
+        disposition=disposition,
+        note=note.strip(),
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        occurred_at=occurred_at or timezone.now(),
+    )
+    attempt.full_clean(exclude=["accounts", "person", "actor"])
+    attempt.save()
+    attempt.accounts.set(accounts)
+    if phone is not None and disposition in _BAD_PHONE_DISPOSITIONS:
+        Phone.objects.filter(pk=phone.pk).update(status=ContactStatus.BAD)
+    for account in accounts:
+        audit_record(
+            action="contacts.attempt.logged",
+            actor=actor,
+            account_id=account.pk,
+            data={
+                "attempt_id": attempt.pk,
+                "channel": channel,
+                "disposition": disposition,
+                "summary": f"{attempt.get_channel_display()}: {attempt.get_disposition_display()}",
+            },
+        )
+    return attempt
