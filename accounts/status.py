@@ -21,8 +21,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.CLOSED_RETURNED: frozenset(),
     S.CLOSED_WRITTEN_OFF: frozenset(),
 }
-assert set(TRANSITIONS) == set(S.values), "every status needs a row"
-assert set(S.values) == _WORKING | CLOSED
+if set(TRANSITIONS) != set(S.values) or set(S.values) != _WORKING | CLOSED:
+    raise RuntimeError("every account status needs a row in TRANSITIONS")
 
 
 class IllegalTransition(Exception):
