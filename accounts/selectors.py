@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum, Window
-from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.models import LedgerEntry, Note, PatientAccount
@@ -72,9 +71,7 @@ def account_ledger(*, account: PatientAccount) -> list[LedgerRow]:
     entries = (
         LedgerEntry.objects.filter(account=account)
         .select_related("posted_by")
-        .annotate(
-            running=Window(Coalesce(Sum("amount"), Decimal("0")), order_by=[("effective_date"), ("id")])
-        )
+        .annotate(running=Window(Sum("amount"), order_by=["effective_date", "id"]))
         .order_by("effective_date", "id")
     )
     return [LedgerRow(entry=e, running_balance=e.running) for e in entries]

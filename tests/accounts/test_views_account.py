@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Note
+from accounts.services import ledger_post
+from audit.models import AuditEvent
+from contacts.services import phone_add
+
+pytestmark = pytest.mark.django_db
+
+
+def detail(account) -> str:
+    return reverse("accounts:detail", args=[account.pk])
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client, account):
+    r = client.get(detail(account))
+    assert r.status_code == 302
+    assert r.url.startswith("/auth/login/")
+
+
+def test_collector_opens_an_account_of_their_team(client, collector, account):
+    ledger_post(
+        account=account, kind="charge", amount="512.40", effective_date=dt.date(2026, 3, 2), actor=None
+    )
+    phone_add(person=account.guarantor, number="(406) 203-5512", kind="mobile", actor=None)
+    client.force_login(collector)
+
+    r = client.get(detail(account))
+
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert account.guarantor.last_name in page
+    assert "$512.40" in page
+    assert "(406) 203-5512" in page
+
+
+def test_collector_gets_404_for_another_teams_account(client, collector, west_account):
+    client.force_login(collector)
+    assert client.get(detail(west_account)).status_code == 404
+    assert client.get(reverse("accounts:timeline", args=[west_account.pk])).status_code == 404
+
+
+def test_a_tampered_account_id_is_a_404_not_an_error(client, collector):
+    client.force_login(collector)
+    assert client.get("/accounts/999999999/").status_code == 404
+    assert client.get("/accounts/abc/").status_code == 404
+
+
+def test_manager_sees_the_accounts_of_each_of_their_teams(client, manager, account, west_account):
+    client.force_login(manager)
+    assert client.get(detail(account)).status_code == 200
+    assert client.get(detail(west_account)).status_code == 200
+
+
+def test_manager_of_one_team_does_not_see_the_others(client, west_manager, account):
+    client.force_login(west_manager)
+    assert client.get(detail(account)).status_code == 404
+
+
+def test_admin_sees_every_account(client, admin_user, account, west_account):
+    client.force_login(admin_user)
+    assert client.get(detail(account)).status_code == 200
+    assert client.get(detail(west_account)).status_code == 200
+
+
+def test_account_list_shows_only_the_collectors_team(client, collector, account, west_account):
+    client.force_login(collector)
+    r = client.get(reverse("accounts:list"))
+    assert r.status_code == 200
+    assert [a.pk for a in r.context["accounts"]] == [account.pk]
+
+
+def test_opening_an_account_writes_a_view_event(client, collector, account):
+    client.force_login(collector)
+    client.get(detail(account), REMOTE_ADDR="10.1.2.3")
+    event = AuditEvent.objects.get(action="accounts.account.viewed")
+    assert (event.actor, event.account_id, event.ip) == (collector, account.pk, "10.1.2.3")
+
+
+def test_listing_accounts_writes_a_view_event_per_account_shown(client, collector, account):
+    client.force_login(collector)
+    client.get(reverse("accounts:list"))
+    assert list(
+        AuditEvent.objects.filter(action="accounts.account.listed").values_list("account_id", flat=True)
+    ) == [account.pk]
+
+
+def test_a_denied_account_writes_no_view_event(client, collector, west_account):
+    client.force_login(collector)
+    client.get(detail(west_account))
+    assert not AuditEvent.objects.filter(account_id=west_account.pk).exists()
+
+
+def test_adding_a_note_with_htmx_returns_a_fresh_form_and_signals_the_timeline(client, collector, account):
+    client.force_login(collector)
+    r = client.post(
+        reverse("accounts:note-create", args=[account.pk]),
+        {"body": "Guarantor asked for an itemized statement."},
+        headers={"HX-Request": "true"},
+    )
+    assert r.status_code == 200
+    assert r.headers["HX-Trigger"] == '{"account-changed": {}}'
+    body = r.content.decode()
+    assert 'id="note-form"' in body
+    assert "<html" not in body
+    assert Note.objects.get().body == "Guarantor asked for an itemized statement."
+
+    timeline = client.get(reverse("accounts:timeline", args=[account.pk]), headers={"HX-Request": "true"})
+    assert "Guarantor asked for an itemized statement." in timeline.content.decode()
+
+
+def test_adding_a_note_without_javascript_redirects_back_to_the_account(client, collector, account):
+    client.force_login(collector)
+    r = client.post(reverse("accounts:note-create", args=[account.pk]), {"body": "Left voicemail."})
+    assert r.status_code == 302
+    assert r.url == detail(account)
+
+
+def test_an_empty_note_is_an_error_and_stores_nothing(client, collector, account):
+    client.force_login(collector)
+    r = client.post(
+        reverse("accounts:note-create", args=[account.pk]), {"body": "  "}, headers={"HX-Request": "true"}
+    )
+    assert r.status_code == 200
+    assert "This field is required." in r.content.decode()
+    assert not Note.objects.exists()
+
+
+def test_a_note_on_another_teams_account_is_a_404_and_stores_nothing(client, collector, west_account):
+    client.force_login(collector)
+    r = client.post(reverse("accounts:note-create", args=[west_account.pk]), {"body": "hello"})
+    assert r.status_code == 404
+    assert not Note.objects.exists()
+
+
+def test_the_account_page_needs_a_fixed_number_of_queries(
+    client, collector, account, django_assert_max_num_queries
+):
+    for n in range(5):
+        ledger_post(
+            account=account, kind="charge", amount="10", effective_date=dt.date(2026, 3, n + 1), actor=None
+        )
+    client.force_login(collector)
+    client.get(detail(account))  # warm the session
+    with django_assert_max_num_queries(16):
+        client.get(detail(account))
+
+
+def test_pages_carry_a_nonce_csp_and_serve_htmx_locally(client, collector, account):
+    client.force_login(collector)
+    r = client.get(detail(account))
+    csp = r.headers["Content-Security-Policy"]
+    assert "script-src 'self' 'nonce-" in csp
+    assert "/static/django_htmx/htmx" in r.content.decode()
