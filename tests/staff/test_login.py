@@ -59,3 +59,18 @@ def test_passwords_are_hashed_with_argon2_in_production_settings():
     from collections_desk.settings import base
 
     assert base.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+def test_sign_ins_failures_and_sign_outs_are_audited(client, collector):
+    from audit.models import AuditEvent
+
+    log_in(client, "casey", "guess")
+    log_in(client, "casey", PASSWORD)
+    client.post(reverse("auth:logout"))
+    events = list(AuditEvent.objects.order_by("id").values_list("action", "actor__username", "ip"))
+    assert events == [
+        ("staff.session.login_failed", None, "192.0.2.10"),
+        ("staff.session.logged_in", "casey", "192.0.2.10"),
+        ("staff.session.logged_out", "casey", "127.0.0.1"),
+    ]
+    assert AuditEvent.objects.get(action="staff.session.login_failed").data == {"username": "casey"}
