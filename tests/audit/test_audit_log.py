@@ -37,7 +37,7 @@ def test_action_names_must_be_app_noun_verb(collector):
 def test_the_admin_shows_the_log_read_only(client, admin_user):
     audit_record(action="accounts.note.added", actor=admin_user, account_id=7)
     client.force_login(admin_user)
-    event = AuditEvent.objects.get()
+    event = AuditEvent.objects.get(action="accounts.note.added")
     assert client.get("/admin/audit/auditevent/").status_code == 200
     r = client.get(f"/admin/audit/auditevent/{event.pk}/change/")
     assert r.status_code == 200
