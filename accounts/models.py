@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from collections_desk.lib.money import DECIMAL_PLACES, MAX_DIGITS
@@ -76,7 +77,8 @@ class Person(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["last_name", "first_name"], name="person_name")]
+        # Search is case-insensitive on the last name (selectors.account_list_for).
+        indexes = [models.Index(Upper("last_name"), "first_name", name="person_last_name_ci")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ssn_last4="") | Q(ssn_last4__regex=r"^\d{4}$"), name="ssn_last4_digits"

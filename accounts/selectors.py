@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Q, QuerySet, Sum, Window
 from django.http import Http404
 
-from accounts.models import LedgerEntry, Note, PatientAccount
+from accounts.models import LedgerEntry, Note, PatientAccount, Person
 from audit.selectors import account_events
 
 
@@ -50,13 +50,14 @@ def account_list_for(
         if query.isdigit():
             qs = qs.filter(Q(pk=int(query)) | Q(client_account_number=query))
         else:
-            last, _, first = query.partition(",")
-            people = Q(guarantor__last_name__iexact=last.strip()) | Q(patient__last_name__iexact=last.strip())
-            if first.strip():
-                people &= Q(guarantor__first_name__istartswith=first.strip()) | Q(
-                    patient__first_name__istartswith=first.strip()
-                )
-            qs = qs.filter(people | Q(client_account_number=query))
+            last, _, first = (part.strip() for part in query.partition(","))
+            people = Person.objects.filter(last_name__iexact=last)
+            if first:
+                people = people.filter(first_name__istartswith=first)
+            # Two IN-subqueries rather than an OR across joins: PostgreSQL answers each from the
+            # guarantor/patient foreign-key indexes and ORs the bitmaps.
+            ids = people.values("id")
+            qs = qs.filter(Q(guarantor_id__in=ids) | Q(patient_id__in=ids) | Q(client_account_number=query))
     return list(qs.order_by("-id")[offset : offset + limit])
 
 

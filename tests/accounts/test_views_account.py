@@ -157,3 +157,16 @@ def test_pages_carry_a_nonce_csp_and_serve_htmx_locally(client, collector, accou
     csp = r.headers["Content-Security-Policy"]
     assert "script-src 'self' 'nonce-" in csp
     assert "/static/django_htmx/htmx" in r.content.decode()
+
+
+def test_search_by_last_name_is_case_insensitive_and_stays_within_the_team(client, collector, east, west):
+    from tests.factories import PatientAccountFactory, PersonFactory
+
+    mine = PatientAccountFactory(team=east, guarantor=PersonFactory(first_name="Dana", last_name="Whitfield"))
+    PatientAccountFactory(team=west, guarantor=PersonFactory(first_name="Dana", last_name="Whitfield"))
+    PatientAccountFactory(team=east, guarantor=PersonFactory(first_name="Omar", last_name="Quist"))
+    client.force_login(collector)
+
+    for query in ("whitfield", "WHITFIELD, da", mine.client_account_number, str(mine.pk)):
+        r = client.get(reverse("accounts:list"), {"q": query})
+        assert [a.pk for a in r.context["accounts"]] == [mine.pk], query
