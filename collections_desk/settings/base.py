@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -130,9 +131,9 @@ CELERY_TASK_TIME_LIMIT = 360
 CELERY_TIMEZONE = "UTC"
 # Every periodic job in one place (later issues add reminders, broken-plan detection, escalations).
 CELERY_BEAT_SCHEDULE = {
-    "ledger-check-nightly": {
+    "ledger-check-nightly": {  # https://crontab.guru/#15_4_*_*_* (UTC, after US midnight everywhere)
         "task": "accounts.tasks.ledger_check",
-        "schedule": timedelta(hours=24),
+        "schedule": crontab(hour=4, minute=15),
     },
 }
 
