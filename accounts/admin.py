@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from accounts.models import Client, Facility, InsuranceCoverage, LedgerEntry, PatientAccount
+from audit.services import audit_record, audit_record_view
 
 
 class FacilityInline(admin.TabularInline):
@@ -82,9 +83,18 @@ class PatientAccountAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    def save_model(self, request, obj, form, change) -> None:
-        from audit.services import audit_record
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The admin shows patient data too: every page of it is audited like the desk's own pages.
+        if object_id and str(object_id).isdigit():
+            audit_record_view(
+                actor=request.user,
+                action="accounts.account.viewed",
+                account_ids=[int(object_id)],
+                data={"via": "admin"},
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
+    def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
         audit_record(
             action="accounts.account.reassigned",

@@ -16,9 +16,6 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
-admin.site.site_header = "Collections Desk administration"
-admin.site.site_title = "Collections Desk"
-
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),

@@ -44,3 +44,19 @@ def test_the_admin_shows_the_log_read_only(client, admin_user):
     assert "Save" not in r.content.decode()
     assert client.post(f"/admin/audit/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_the_admin_is_closed_to_staff_who_are_not_admins(client, manager):
+    manager.is_staff = True
+    manager.save(update_fields=["is_staff"])
+    client.force_login(manager)
+    r = client.get("/admin/accounts/patientaccount/")
+    assert r.status_code == 302
+    assert r.url.startswith("/admin/login/")
+
+
+def test_opening_an_account_in_the_admin_is_audited(client, admin_user, account):
+    client.force_login(admin_user)
+    assert client.get(f"/admin/accounts/patientaccount/{account.pk}/change/").status_code == 200
+    event = AuditEvent.objects.get(action="accounts.account.viewed")
+    assert (event.actor, event.account_id, event.data) == (admin_user, account.pk, {"via": "admin"})
