@@ -40,7 +40,12 @@ def account_list(request: AuthedRequest) -> HttpResponse:
     )
     has_next = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    audit_record_view(actor=request.user, action="accounts.account.listed", account_ids=[a.pk for a in rows])
+    audit_record_view(
+        actor=request.user,
+        action="accounts.account.viewed",
+        account_ids=[a.pk for a in rows],
+        data={"via": "list"},
+    )
     context = {"form": form, "accounts": rows, "page": page, "has_next": has_next}
     template = "accounts/account_list.html#results" if request.htmx else "accounts/account_list.html"
     return render(request, template, context)
@@ -69,7 +74,12 @@ def account_detail(request: AuthedRequest, account_id: int) -> HttpResponse:
 @login_required
 def account_timeline_fragment(request: AuthedRequest, account_id: int) -> HttpResponse:
     account = account_get_for_user(user=request.user, account_id=account_id)
-    audit_record_view(actor=request.user, action="accounts.timeline.viewed", account_ids=[account.pk])
+    audit_record_view(
+        actor=request.user,
+        action="accounts.account.viewed",
+        account_ids=[account.pk],
+        data={"via": "timeline"},
+    )
     return render(
         request, f"{DETAIL}#timeline", {"account": account, "timeline": account_timeline(account=account)}
     )

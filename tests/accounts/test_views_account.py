@@ -80,13 +80,25 @@ def test_opening_an_account_writes_a_view_event(client, collector, account):
     client.get(detail(account), REMOTE_ADDR="10.1.2.3")
     event = AuditEvent.objects.get(action="accounts.account.viewed")
     assert (event.actor, event.account_id, event.ip) == (collector, account.pk, "10.1.2.3")
+    assert event.data == {}
+
+
+def test_views_are_audited_but_are_not_the_accounts_history(client, collector, account):
+    client.force_login(collector)
+    client.get(reverse("accounts:list"))
+    client.get(detail(account))
+    r = client.get(reverse("accounts:timeline", args=[account.pk]), headers={"HX-Request": "true"})
+    assert AuditEvent.objects.filter(action="accounts.account.viewed", account_id=account.pk).count() == 3
+    assert r.context["timeline"] == []
 
 
 def test_listing_accounts_writes_a_view_event_per_account_shown(client, collector, account):
     client.force_login(collector)
     client.get(reverse("accounts:list"))
     assert list(
-        AuditEvent.objects.filter(action="accounts.account.listed").values_list("account_id", flat=True)
+        AuditEvent.objects.filter(action="accounts.account.viewed", data__via="list").values_list(
+            "account_id", flat=True
+        )
     ) == [account.pk]
 
 
