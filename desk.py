@@ -91,7 +91,8 @@ def run(argv: list[str], env: dict[str, str]) -> int:
         say(f"empty database: loading {DEMO_ACCOUNTS} demo accounts")
         manage("seed_demo", "--accounts", DEMO_ACCOUNTS, "--seed", "1", env=env)
     else:
-        say("database has accounts: demo data not reloaded (demo logins as printed when it was seeded)")
+        say("database has accounts: demo data not reloaded")
+        manage("seed_demo", "--logins", env=env)
     celery = [sys.executable, "-m", "celery", "-A", "collections_desk"]
     commands = {
         "web": [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
@@ -145,6 +146,10 @@ def test(argv: list[str], env: dict[str, str]) -> int:
     return subprocess.run([sys.executable, "-m", "pytest", *argv], cwd=ROOT, env=env, check=False).returncode
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     if len(sys.argv) < 2 or sys.argv[1] not in {"run", "test", "manage"}:
         print(__doc__)
@@ -154,6 +159,10 @@ def main() -> int:
         python = VENV / "bin" / "python"
         os.execv(python, [str(python), str(Path(__file__).resolve()), *sys.argv[1:]])  # noqa: S606
 
+    # Ctrl-C and `kill` both stop everything cleanly, even when started from a shell that ignores
+    # SIGINT for background jobs.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     sys.path.insert(0, str(ROOT))
     from collections_desk.embedded import services
 
@@ -170,4 +179,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)

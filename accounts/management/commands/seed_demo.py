@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accounts.demo import DEFAULT_TODAY, DemoRefused, demo_seed
+from accounts.demo import DEFAULT_TODAY, PASSWORDS, USERS, DemoRefused, Login, demo_seed
+from staff.models import User
 
 
 class Command(BaseCommand):
@@ -25,8 +27,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--append", action="store_true", help="Add accounts even though the database already has some."
         )
+        parser.add_argument(
+            "--logins", action="store_true", help="Only print the demo logins (for a database seeded before)."
+        )
 
-    def handle(self, *args, accounts: int, seed: int, today: date, append: bool, **options) -> None:
+    def handle(
+        self, *args, accounts: int, seed: int, today: date, append: bool, logins: bool, **options
+    ) -> None:
+        if logins:
+            self._print_logins(
+                Login(spec.username, PASSWORDS[spec.role], spec.role, spec.teams)
+                for spec in USERS
+                if User.objects.filter(username=spec.username, is_active=True).exists()
+            )
+            return
         if accounts < 0:
             raise CommandError("--accounts must be zero or more.")
         try:
@@ -47,7 +61,10 @@ class Command(BaseCommand):
         for table, count in summary.rows.items():
             self.stdout.write(f"  {table:<{width}}  {count:>12,}")
         self.stdout.write(f"  {'total':<{width}}  {sum(summary.rows.values()):>12,}")
-        self.stdout.write("\nDemo logins:")
-        for login in summary.logins:
+        self._print_logins(summary.logins)
+
+    def _print_logins(self, logins: Iterable[Login]) -> None:
+        self.stdout.write("\nDemo logins (unless changed since):")
+        for login in logins:
             teams = ", ".join(login.teams) or "all"
             self.stdout.write(f"  {login.username:<11} {login.password:<20} {login.role:<9} teams: {teams}")
