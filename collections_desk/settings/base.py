@@ -60,7 +60,9 @@ INSTALLED_APPS = [
     "audit",
     "accounts",
     "contacts",
+    "compliance",
     "arrangements",
+    "desk",
 ]
 
 MIDDLEWARE = [
