@@ -78,6 +78,26 @@ def account_ledger(*, account: PatientAccount) -> list[LedgerRow]:
     return [LedgerRow(entry=e, running_balance=e.running) for e in entries]
 
 
+ACTION_LABELS = {
+    "accounts.account.placed": "Placed",
+    "accounts.status.changed": "Status changed",
+    "accounts.ledger.posted": "Ledger entry",
+    "accounts.ledger.reversed": "Reversal",
+    "accounts.note.added": "Note",
+    "accounts.account.assigned": "Assigned",
+    "accounts.account.reassigned": "Reassigned",
+    "contacts.attempt.logged": "Contact attempt",
+    "contacts.callback.scheduled": "Callback",
+    "contacts.rpv.checked": "Right-party check",
+    "contacts.phone.added": "Phone added",
+    "contacts.phone.status_changed": "Phone status",
+    "contacts.address.added": "Address added",
+    "contacts.email.added": "Email added",
+    "compliance.hold.placed": "Hold placed",
+    "compliance.hold.released": "Hold released",
+}
+
+
 @dataclass(frozen=True)
 class TimelineItem:
     at: datetime
@@ -85,6 +105,15 @@ class TimelineItem:
     actor: str
     data: dict[str, Any]
     text: str
+
+    @property
+    def label(self) -> str:
+        return ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def is_money(self) -> bool:
+        """Amounts and balances: disclosed only after right-party verification."""
+        return self.action.startswith("accounts.ledger.") or self.action == "accounts.account.placed"
 
 
 def account_timeline(*, account: PatientAccount, limit: int = 100) -> list[TimelineItem]:

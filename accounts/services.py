@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.models import LedgerEntry, Note, PatientAccount
 from accounts.status import check_transition
 from audit.services import audit_record
-from collections_desk.lib.money import to_money
+from collections_desk.lib.money import format_money, to_money
 
 _SIGN_BY_KIND = {
     LedgerEntry.Kind.CHARGE: 1,
@@ -61,7 +61,7 @@ def account_status_change(
         action="accounts.status.changed",
         actor=actor,
         account_id=account.pk,
-        data={"from": locked.status, "to": to, "reason": reason},
+        data={"from": locked.status, "to": to, "reason": reason, "summary": f"{locked.status} → {to}"},
     )
     account.status, account.status_changed_at = to, now
     return account
@@ -125,7 +125,13 @@ def ledger_post(
         action="accounts.ledger.posted",
         actor=actor,
         account_id=account.pk,
-        data={"entry_id": entry.pk, "kind": kind, "amount": str(value), "balance": str(balance)},
+        data={
+            "entry_id": entry.pk,
+            "kind": kind,
+            "amount": str(value),
+            "balance": str(balance),
+            "summary": f"{entry.get_kind_display()} {format_money(value)}, balance {format_money(balance)}",
+        },
     )
     return Posting(entry=entry, balance=balance)
 

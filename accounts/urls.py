@@ -8,6 +8,5 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.account_list, name="list"),
     path("<int:account_id>/", views.account_detail, name="detail"),
-    path("<int:account_id>/timeline/", views.account_timeline_fragment, name="timeline"),
     path("<int:account_id>/notes/", views.note_create, name="note-create"),
 ]

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -9,20 +8,13 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from accounts.forms import AccountSearchForm, NoteForm
-from accounts.models import PatientAccount
-from accounts.selectors import (
-    account_contact_points,
-    account_get_for_user,
-    account_ledger,
-    account_list_for,
-    account_timeline,
-)
+from accounts.selectors import account_get_for_user, account_list_for
 from accounts.services import note_add
 from audit.services import audit_record_view
 from collections_desk.lib.http import AuthedRequest
 
 PAGE_SIZE = 50
-DETAIL = "accounts/account_detail.html"
+NOTE_FORM = "accounts/_note_form.html"
 
 
 @require_GET
@@ -51,38 +43,12 @@ def account_list(request: AuthedRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _detail_context(account: PatientAccount, note_form: NoteForm) -> dict[str, Any]:
-    return {
-        "account": account,
-        **account_contact_points(account=account),
-        "coverages": list(account.coverages.all()),
-        "ledger": account_ledger(account=account),
-        "timeline": account_timeline(account=account),
-        "note_form": note_form,
-    }
-
-
 @require_GET
 @login_required
 def account_detail(request: AuthedRequest, account_id: int) -> HttpResponse:
+    """The account page is the workspace; this address stays valid for links and bookmarks."""
     account = account_get_for_user(user=request.user, account_id=account_id)
-    audit_record_view(actor=request.user, action="accounts.account.viewed", account_ids=[account.pk])
-    return render(request, DETAIL, _detail_context(account, NoteForm()))
-
-
-@require_GET
-@login_required
-def account_timeline_fragment(request: AuthedRequest, account_id: int) -> HttpResponse:
-    account = account_get_for_user(user=request.user, account_id=account_id)
-    audit_record_view(
-        actor=request.user,
-        action="accounts.account.viewed",
-        account_ids=[account.pk],
-        data={"via": "timeline"},
-    )
-    return render(
-        request, f"{DETAIL}#timeline", {"account": account, "timeline": account_timeline(account=account)}
-    )
+    return redirect("workspace:account", account.pk)
 
 
 @require_POST
@@ -93,11 +59,11 @@ def note_create(request: AuthedRequest, account_id: int) -> HttpResponse:
     if form.is_valid():
         note_add(account=account, author=request.user, body=form.cleaned_data["body"])
         if not request.htmx:
-            return redirect("accounts:detail", account.pk)  # no-JS: post/redirect/get
-        response = render(request, f"{DETAIL}#note-form", {"account": account, "note_form": NoteForm()})
+            return redirect("workspace:account", account.pk)  # no-JS: post/redirect/get
+        response = render(request, NOTE_FORM, {"account": account, "note_form": NoteForm()})
         return trigger_client_event(response, "account-changed")
     # Status 200 with the errors: htmx does not swap 4xx responses by default.
     if request.htmx:
-        return render(request, f"{DETAIL}#note-form", {"account": account, "note_form": form})
-    audit_record_view(actor=request.user, action="accounts.account.viewed", account_ids=[account.pk])
-    return render(request, DETAIL, _detail_context(account, form))
+        return render(request, NOTE_FORM, {"account": account, "note_form": form})
+    messages.error(request, "The note was not saved: " + " ".join(form.errors.get("body", [])))
+    return redirect("workspace:account", account.pk)

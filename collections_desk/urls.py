@@ -21,5 +21,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("auth/", include("staff.urls")),
     path("accounts/", include("accounts.urls")),
+    path("work/", include("workspace.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -166,3 +166,23 @@ class ContactAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.get_disposition_display()} {self.occurred_at:%Y-%m-%d}"
+
+
+class RightPartyVerification(models.Model):
+    """A check that the person on the line is the guarantor, by two identifiers, before anything about
+    the debt is disclosed (HIPAA and FDCPA third-party disclosure). Failed checks are kept too."""
+
+    IDENTIFIERS = ("date_of_birth", "ssn_last4", "zip_code", "street_number")
+
+    person = models.ForeignKey("accounts.Person", on_delete=models.PROTECT, related_name="verifications")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    matched = models.JSONField(default=list, help_text="Names of the identifiers that matched")
+    asked = models.JSONField(default=list, help_text="Names of the identifiers asked")
+    passed = models.BooleanField()
+    verified_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "actor", "-verified_at"], name="rpv_person_actor_time")]
+
+    def __str__(self) -> str:
+        return f"RPV {'passed' if self.passed else 'failed'} for person {self.person_id}"

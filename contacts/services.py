@@ -4,7 +4,7 @@ invalid input raises ValidationError and changes nothing."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,7 +16,16 @@ from accounts.models import PatientAccount, Person
 from audit.services import audit_record
 from collections_desk.lib.phones import normalize_phone
 from collections_desk.lib.timezones import normalize_zip, state_for_zip, zone_for_zip
-from contacts.models import Address, ContactAttempt, ContactStatus, Disposition, Email, Phone, Source
+from contacts.models import (
+    Address,
+    ContactAttempt,
+    ContactStatus,
+    Disposition,
+    Email,
+    Phone,
+    RightPartyVerification,
+    Source,
+)
 
 # A phone is known bad once someone else answers or the line is dead.
 _BAD_PHONE_DISPOSITIONS = {Disposition.WRONG_PARTY, Disposition.NOT_IN_SERVICE}
@@ -178,3 +187,127 @@ def contact_attempt_log(
             },
         )
     return attempt
+
+
+_RPC_DISPOSITIONS = {Disposition.CONVERSATION, Disposition.PROMISE, Disposition.REFUSED, Disposition.DISPUTE}
+RPV_VALID_FOR = timedelta(minutes=30)
+
+
+def _normalize_identifier(name: str, value: str) -> str:
+    value = (value or "").strip()
+    if name == "date_of_birth":
+        for fmt in ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y"):
+            try:
+                return datetime.strptime(value, fmt).date().isoformat()  # noqa: DTZ007 - a date, no time
+            except ValueError:
+                continue
+        return ""
+    if name in {"ssn_last4", "zip_code", "street_number"}:
+        digits = "".join(ch for ch in value if ch.isdigit())
+        return digits[:5] if name == "zip_code" else digits
+    return value.lower()
+
+
+def _on_file(person: Person) -> dict[str, str]:
+    address = person.addresses.filter(is_primary=True).first()
+    street_number = ""
+    if address is not None:
+        first = address.line1.split(" ", 1)[0]
+        street_number = first if first.isdigit() else ""
+    return {
+        "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else "",
+        "ssn_last4": person.ssn_last4,
+        "zip_code": address.zip_code[:5] if address else "",
+        "street_number": street_number,
+    }
+
+
+@transaction.atomic
+def rpv_verify(
+    *, person: Person, actor: Any, answers: dict[str, str], account_ids: Sequence[int] = ()
+) -> RightPartyVerification:
+    """Check what the caller said against the file. Two matching identifiers pass; every check, passed or
+    not, is recorded (without the values said) and audited on the accounts in view."""
+    asked = [name for name in RightPartyVerification.IDENTIFIERS if (answers.get(name) or "").strip()]
+    if len(asked) < 2:
+        raise ValidationError("Ask for at least two identifiers before disclosing anything.", code="too_few")
+    on_file = _on_file(person)
+    matched = [
+        name
+        for name in asked
+        if on_file[name] and _normalize_identifier(name, answers[name]) == on_file[name]
+    ]
+    verification = RightPartyVerification.objects.create(
+        person=person, actor=actor, asked=asked, matched=matched, passed=len(matched) >= 2
+    )
+    outcome = "passed" if verification.passed else "failed"
+    for account_id in account_ids:
+        audit_record(
+            action="contacts.rpv.checked",
+            actor=actor,
+            account_id=account_id,
+            data={
+                "rpv_id": verification.pk,
+                "passed": verification.passed,
+                "asked": asked,
+                "matched": matched,
+                "summary": f"right-party verification {outcome} ({len(matched)} of {len(asked)} matched)",
+            },
+        )
+    return verification
+
+
+def rpv_current(*, person: Person, actor: Any) -> RightPartyVerification | None:
+    """The actor's passed verification of this person within the last half hour, if any."""
+    return (
+        RightPartyVerification.objects.filter(
+            person=person, actor=actor, passed=True, verified_at__gte=timezone.now() - RPV_VALID_FOR
+        )
+        .order_by("-verified_at")
+        .first()
+    )
+
+
+@transaction.atomic
+def callback_schedule(
+    *, accounts: Sequence[PatientAccount], at: datetime, actor: Any, note: str = ""
+) -> None:
+    """Bring the accounts back to the top of the queue at `at` (an aware time; the form converts from the
+    person's local time)."""
+    if timezone.is_naive(at):
+        raise ValueError("callback time must be aware")
+    if at <= timezone.now():
+        raise ValidationError("Choose a callback time in the future.", code="past")
+    PatientAccount.objects.filter(pk__in=[a.pk for a in accounts]).update(next_action_at=at)
+    for account in accounts:
+        account.next_action_at = at
+        audit_record(
+            action="contacts.callback.scheduled",
+            actor=actor,
+            account_id=account.pk,
+            data={
+                "at": at.isoformat(),
+                "summary": f"callback scheduled for {at:%Y-%m-%d %H:%M} UTC" + (f": {note}" if note else ""),
+            },
+        )
+
+
+@transaction.atomic
+def phone_status_change(*, phone: Phone, status: str, actor: Any) -> Phone:
+    if status not in ContactStatus.values:
+        raise ValidationError("Unknown phone status.", code="status")
+    previous = phone.status
+    Phone.objects.filter(pk=phone.pk).update(status=status)
+    phone.status = status
+    for account_id in _account_ids_of(phone.person):
+        audit_record(
+            action="contacts.phone.status_changed",
+            actor=actor,
+            account_id=account_id,
+            data={"phone_id": phone.pk, "from": previous, "to": status, "summary": f"phone marked {status}"},
+        )
+    return phone
+
+
+def is_right_party_contact(disposition: str) -> bool:
+    return disposition in _RPC_DISPOSITIONS

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "compliance",
     "arrangements",
     "desk",
+    "workspace",
 ]
 
 MIDDLEWARE = [

@@ -43,7 +43,7 @@ def test_an_allowed_change_is_saved_and_audited_with_its_reason(account, collect
     assert account.status == S.ACTIVE
     event = AuditEvent.objects.get(action="accounts.status.changed")
     assert (event.actor, event.account_id) == (collector, account.pk)
-    assert event.data == {"from": "new", "to": "active", "reason": "first contact"}
+    assert event.data == {"from": "new", "to": "active", "reason": "first contact", "summary": "new → active"}
 
 
 @pytest.mark.django_db

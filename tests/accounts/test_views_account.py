@@ -8,13 +8,23 @@ from django.urls import reverse
 from accounts.models import Note
 from accounts.services import ledger_post
 from audit.models import AuditEvent
-from contacts.services import phone_add
+from contacts.services import phone_add, rpv_verify
 
 pytestmark = pytest.mark.django_db
 
 
 def detail(account) -> str:
-    return reverse("accounts:detail", args=[account.pk])
+    return reverse("workspace:account", args=[account.pk])
+
+
+def test_the_old_account_address_leads_to_the_workspace_within_scope(
+    client, collector, account, west_account
+):
+    client.force_login(collector)
+    r = client.get(reverse("accounts:detail", args=[account.pk]))
+    assert r.status_code == 302
+    assert r.url == detail(account)
+    assert client.get(reverse("accounts:detail", args=[west_account.pk])).status_code == 404
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(client, account):
@@ -28,6 +38,11 @@ def test_collector_opens_an_account_of_their_team(client, collector, account):
         account=account, kind="charge", amount="512.40", effective_date=dt.date(2026, 3, 2), actor=None
     )
     phone_add(person=account.guarantor, number="(406) 203-5512", kind="mobile", actor=None)
+    rpv_verify(
+        person=account.guarantor,
+        actor=collector,
+        answers={"date_of_birth": "1980-05-17", "ssn_last4": "1234"},
+    )
     client.force_login(collector)
 
     r = client.get(detail(account))
@@ -42,13 +57,14 @@ def test_collector_opens_an_account_of_their_team(client, collector, account):
 def test_collector_gets_404_for_another_teams_account(client, collector, west_account):
     client.force_login(collector)
     assert client.get(detail(west_account)).status_code == 404
-    assert client.get(reverse("accounts:timeline", args=[west_account.pk])).status_code == 404
+    assert client.get(reverse("workspace:panel", args=[west_account.pk, "timeline"])).status_code == 404
 
 
 def test_a_tampered_account_id_is_a_404_not_an_error(client, collector):
     client.force_login(collector)
     assert client.get("/accounts/999999999/").status_code == 404
-    assert client.get("/accounts/abc/").status_code == 404
+    assert client.get("/work/999999999/").status_code == 404
+    assert client.get("/work/abc/").status_code == 404
 
 
 def test_manager_sees_the_accounts_of_each_of_their_teams(client, manager, account, west_account):
@@ -87,7 +103,7 @@ def test_views_are_audited_but_are_not_the_accounts_history(client, collector, a
     client.force_login(collector)
     client.get(reverse("accounts:list"))
     client.get(detail(account))
-    r = client.get(reverse("accounts:timeline", args=[account.pk]), headers={"HX-Request": "true"})
+    r = client.get(reverse("workspace:panel", args=[account.pk, "timeline"]), headers={"HX-Request": "true"})
     assert AuditEvent.objects.filter(action="accounts.account.viewed", account_id=account.pk).count() == 3
     assert r.context["timeline"] == []
 
@@ -122,7 +138,9 @@ def test_adding_a_note_with_htmx_returns_a_fresh_form_and_signals_the_timeline(c
     assert "<html" not in body
     assert Note.objects.get().body == "Guarantor asked for an itemized statement."
 
-    timeline = client.get(reverse("accounts:timeline", args=[account.pk]), headers={"HX-Request": "true"})
+    timeline = client.get(
+        reverse("workspace:panel", args=[account.pk, "timeline"]), headers={"HX-Request": "true"}
+    )
     assert "Guarantor asked for an itemized statement." in timeline.content.decode()
 
 

@@ -91,7 +91,8 @@ def test_run_serves_demo_data_scoped_by_team_and_ctrl_c_stops_everything(tmp_pat
         assert own != other
 
         assert east_page.goto(f"{base}{own}").status == 200
-        expect(east_page.locator("#balance")).to_contain_text("$")
+        expect(east_page.locator("#ws-header h1")).to_contain_text("guarantor")
+        expect(east_page.locator("#balance")).to_have_text("verify first")  # a collector verifies first
         assert east_page.goto(f"{base}{other}").status == 404
         east.close()
         west.close()

@@ -1,0 +1,348 @@
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from accounts.services import ledger_post
+from audit.models import AuditEvent
+from compliance.models import Hold
+from contacts.models import ContactAttempt, Phone
+from contacts.services import address_add, phone_add
+from tests.factories import PatientAccountFactory, PersonFactory
+
+pytestmark = pytest.mark.django_db
+HX = {"HX-Request": "true"}
+NOON_UTC = dt.datetime(2026, 11, 24, 18, 0, tzinfo=dt.UTC)
+
+
+def prefixed(prefix, data):
+    return {f"{prefix}-{key}": value for key, value in data.items()}
+
+
+def url(name, account, *args):
+    return reverse(f"workspace:{name}", args=[account.pk, *args])
+
+
+@pytest.fixture
+def desk(account, collector, client):
+    """The East collector at the workspace of a Missoula guarantor with a phone and a $900 balance."""
+    address_add(
+        person=account.guarantor,
+        line1="200 W Broadway",
+        city="Missoula",
+        state="MT",
+        zip_code="59802",
+        actor=None,
+    )
+    phone = phone_add(person=account.guarantor, number="4062035512", kind="mobile", actor=None)
+    ledger_post(
+        account=account, kind="charge", amount="900.00", effective_date=dt.date(2026, 3, 2), actor=None
+    )
+    client.force_login(collector)
+    return account, phone
+
+
+def verify(client, account, **answers):
+    return client.post(
+        url("verify", account),
+        prefixed("rpv", answers or {"date_of_birth": "05/17/1980", "zip_code": "59802"}),
+        headers=HX,
+    )
+
+
+def test_another_teams_workspace_and_its_actions_are_404(client, collector, west_account):
+    client.force_login(collector)
+    assert client.get(url("account", west_account)).status_code == 404
+    assert client.post(url("attempt-create", west_account), prefixed("attempt", {})).status_code == 404
+    assert (
+        client.post(url("hold-create", west_account), prefixed("hold", {"kind": "dispute"})).status_code
+        == 404
+    )
+    assert not AuditEvent.objects.filter(account_id=west_account.pk).exists()
+
+
+def test_balances_stay_hidden_from_a_collector_until_two_identifiers_match(client, desk):
+    account, _ = desk
+    page = client.get(url("account", account)).content.decode()
+    assert "$900.00" not in page
+    assert "shown once the right party is verified" in page
+
+    r = verify(client, account, date_of_birth="1980-05-17", zip_code="10001")  # one of two right
+    assert "Not verified" in r.content.decode()
+    assert "$900.00" not in client.get(url("account", account)).content.decode()
+
+    r = verify(client, account)
+    assert r.headers["HX-Trigger"] == '{"account-changed": {}}'
+    assert "Verified" in r.content.decode()
+    assert "$900.00" in client.get(url("account", account)).content.decode()
+    checks = AuditEvent.objects.filter(action="contacts.rpv.checked", account_id=account.pk).order_by("id")
+    assert [e.data["passed"] for e in checks] == [False, True]
+
+
+def test_verification_needs_two_identifiers_asked(client, desk):
+    account, _ = desk
+    r = verify(client, account, ssn_last4="1234")
+    assert "Ask for at least two identifiers" in r.content.decode()
+
+
+def test_managers_see_balances_without_a_call(client, manager, desk):
+    account, _ = desk
+    client.force_login(manager)
+    assert "$900.00" in client.get(url("account", account)).content.decode()
+
+
+def test_logging_a_no_answer_returns_a_fresh_form_and_signals_the_page(client, desk, collector):
+    account, phone = desk
+    r = client.post(
+        url("attempt-create", account),
+        prefixed(
+            "attempt",
+            {
+                "channel": "call",
+                "direction": "outbound",
+                "contact_point": f"phone:{phone.pk}",
+                "accounts": [account.pk],
+                "disposition": "no_answer",
+                "note": "",
+            },
+        ),
+        headers=HX,
+    )
+    assert r.status_code == 200
+    assert r.headers["HX-Trigger"] == '{"account-changed": {}}'
+    assert 'id="attempt"' in r.content.decode()
+    attempt = ContactAttempt.objects.get()
+    assert (attempt.disposition, attempt.phone, attempt.actor) == ("no_answer", phone, collector)
+    timeline = client.get(
+        reverse("workspace:panel", args=[account.pk, "timeline"]), headers=HX
+    ).content.decode()
+    assert "Call: No answer" in timeline
+
+
+def test_one_conversation_can_concern_two_of_the_guarantors_accounts(client, desk, east):
+    account, phone = desk
+    second = PatientAccountFactory(team=east, guarantor=account.guarantor, client=account.client)
+    client.post(
+        url("attempt-create", account),
+        prefixed(
+            "attempt",
+            {
+                "channel": "call",
+                "direction": "inbound",
+                "contact_point": f"phone:{phone.pk}",
+                "accounts": [account.pk, second.pk],
+                "disposition": "promise",
+                "note": "Will pay $100 Friday",
+            },
+        ),
+        headers=HX,
+    )
+    assert set(ContactAttempt.objects.get().accounts.values_list("id", flat=True)) == {account.pk, second.pk}
+
+
+def test_an_attempt_on_an_account_of_another_team_is_refused(client, desk, west):
+    account, phone = desk
+    theirs = PatientAccountFactory(team=west, guarantor=account.guarantor, client=account.client)
+    r = client.post(
+        url("attempt-create", account),
+        prefixed(
+            "attempt",
+            {
+                "channel": "call",
+                "contact_point": f"phone:{phone.pk}",
+                "direction": "outbound",
+                "accounts": [account.pk, theirs.pk],
+                "disposition": "no_answer",
+            },
+        ),
+        headers=HX,
+    )
+    assert "Select a valid choice" in r.content.decode()
+    assert not ContactAttempt.objects.exists()
+
+
+def test_a_call_through_an_address_is_an_error_and_changes_nothing(client, desk):
+    account, _ = desk
+    address = account.guarantor.addresses.get()
+    r = client.post(
+        url("attempt-create", account),
+        prefixed(
+            "attempt",
+            {
+                "channel": "call",
+                "direction": "outbound",
+                "contact_point": f"address:{address.pk}",
+                "accounts": [account.pk],
+                "disposition": "no_answer",
+            },
+        ),
+        headers=HX,
+    )
+    assert "A call needs a phone." in r.content.decode()
+    assert "HX-Trigger" not in r.headers
+    assert not ContactAttempt.objects.exists()
+
+
+@time_machine.travel(NOON_UTC, tick=False)
+def test_a_callback_typed_in_the_persons_local_time_is_stored_in_utc(client, desk):
+    account, phone = desk
+    client.post(
+        url("attempt-create", account),
+        prefixed(
+            "attempt",
+            {
+                "channel": "call",
+                "direction": "outbound",
+                "contact_point": f"phone:{phone.pk}",
+                "accounts": [account.pk],
+                "disposition": "conversation",
+                "callback_at": "2026-11-25T09:30",
+            },
+        ),
+        headers=HX,
+    )
+    account.refresh_from_db()
+    # 09:30 in Missoula (MST, UTC-7) is 16:30 UTC.
+    assert account.next_action_at == dt.datetime(2026, 11, 25, 9, 30, tzinfo=ZoneInfo("America/Denver"))
+    assert account.next_action_at.astimezone(dt.UTC).hour == 16
+
+
+@time_machine.travel(NOON_UTC, tick=False)
+def test_a_callback_in_the_past_is_refused(client, desk):
+    account, _ = desk
+    r = client.post(
+        url("callback-create", account), prefixed("callback", {"at": "2026-11-24T08:00"}), headers=HX
+    )
+    assert "Choose a callback time in the future." in r.content.decode()
+    account.refresh_from_db()
+    assert account.next_action_at is None
+
+
+def test_a_wrong_number_marks_the_phone_bad(client, desk):
+    account, phone = desk
+    client.post(
+        url("attempt-create", account),
+        prefixed(
+            "attempt",
+            {
+                "channel": "call",
+                "direction": "outbound",
+                "contact_point": f"phone:{phone.pk}",
+                "accounts": [account.pk],
+                "disposition": "wrong_party",
+            },
+        ),
+        headers=HX,
+    )
+    phone.refresh_from_db()
+    assert phone.status == "bad"
+
+
+def test_an_invalid_phone_gets_a_clear_message_with_or_without_javascript(client, desk):
+    account, _ = desk
+    r = client.post(
+        url("phone-create", account),
+        prefixed("phone", {"number": "(123) 456-7890", "kind": "home"}),
+        headers=HX,
+    )
+    assert "is not a valid number" in r.content.decode()
+    r = client.post(url("phone-create", account), prefixed("phone", {"number": "555-12", "kind": "home"}))
+    assert r.status_code == 200
+    assert "wrong number of digits" in r.content.decode()
+    assert Phone.objects.count() == 1
+
+
+def test_a_phone_is_added_normalized(client, desk):
+    account, _ = desk
+    r = client.post(
+        url("phone-create", account), prefixed("phone", {"number": "406.728.4100", "kind": "work"})
+    )
+    assert r.status_code == 302
+    assert Phone.objects.filter(number="+14067284100", source="consumer").exists()
+
+
+def test_a_tampered_phone_id_of_someone_else_is_404(client, desk):
+    account, _ = desk
+    stranger = phone_add(person=PersonFactory(), number="4067284100", kind="home", actor=None)
+    r = client.post(url("phone-status", account, stranger.pk), prefixed("phone-status", {"status": "bad"}))
+    assert r.status_code == 404
+    stranger.refresh_from_db()
+    assert stranger.status == "unverified"
+
+
+def test_an_address_takes_its_zone_from_the_zip_and_a_bad_zip_is_refused(client, desk):
+    account, _ = desk
+    r = client.post(
+        url("address-create", account),
+        prefixed("address", {"line1": "1 Main St", "city": "X", "state": "MT", "zip_code": "00000"}),
+        headers=HX,
+    )
+    assert "ZIP code 00000 does not exist." in r.content.decode()
+    client.post(
+        url("address-create", account),
+        prefixed("address", {"line1": "350 5th Ave", "city": "New York", "state": "NY", "zip_code": "10118"}),
+        headers=HX,
+    )
+    assert account.guarantor.addresses.get(is_primary=True).time_zone == "America/New_York"
+
+
+def test_a_dispute_puts_the_account_on_hold_until_released(client, desk):
+    account, _ = desk
+    r = client.post(
+        url("hold-create", account),
+        prefixed("hold", {"kind": "dispute", "medium": "written", "note": "says paid"}),
+        headers=HX,
+    )
+    assert r.headers["HX-Trigger"] == '{"account-changed": {}}'
+    hold = Hold.objects.get()
+    account.refresh_from_db()
+    assert account.status == "on_hold"
+
+    again = client.post(
+        url("hold-create", account), prefixed("hold", {"kind": "dispute", "medium": "oral"}), headers=HX
+    )
+    assert "already has an open dispute hold" in again.content.decode()
+
+    client.post(
+        url("hold-release", account, hold.pk), prefixed("release", {"reason": "validation sent"}), headers=HX
+    )
+    account.refresh_from_db()
+    assert account.status == "active"
+
+
+def test_an_attorney_hold_needs_the_attorney(client, desk):
+    account, _ = desk
+    r = client.post(
+        url("hold-create", account), prefixed("hold", {"kind": "attorney", "medium": "oral"}), headers=HX
+    )
+    assert "Name the attorney" in r.content.decode()
+    assert not Hold.objects.exists()
+
+
+def test_the_page_shows_the_persons_local_time(client, desk):
+    account, _ = desk
+    with time_machine.travel(NOON_UTC, tick=False):
+        page = client.get(url("account", account)).content.decode()
+    assert "11:00 AM" in page  # 18:00 UTC in Missoula
+    assert "America/Denver" in page
+
+
+def test_an_unknown_panel_is_404(client, desk):
+    account, _ = desk
+    assert client.get(url("panel", account, "secrets")).status_code == 404
+    assert client.get(url("panel", account, "money"), headers=HX).status_code == 200
+
+
+def test_the_workspace_query_count_does_not_grow_with_the_ledger(client, desk, django_assert_num_queries):
+    account, _ = desk
+    client.get(url("account", account))
+    with django_assert_num_queries(15) as few:
+        client.get(url("account", account))
+    for day in range(1, 20):
+        ledger_post(account=account, kind="fee", amount="1", effective_date=dt.date(2026, 4, day), actor=None)
+    with django_assert_num_queries(len(few.captured_queries)):
+        client.get(url("account", account))

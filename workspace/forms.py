@@ -1,0 +1,190 @@
+"""Workspace forms: parse and validate input only. Times a collector types are in the person's local
+time and are converted to aware UTC here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from accounts.models import PatientAccount
+from compliance.models import Hold
+from contacts.models import ContactAttempt, ContactStatus, Disposition, Phone
+
+CHANNEL_POINT = {"call": "phone", "text": "phone", "email": "email", "letter": "address", "visit": "address"}
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A datetime-local input read in the person's zone (set by the form), never the server's."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.zone: str | None = None
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> datetime | None:
+        if value in self.empty_values:
+            return None
+        for fmt in self.input_formats:
+            try:
+                naive = datetime.strptime(str(value).strip(), fmt)  # noqa: DTZ007 - made aware just below
+                break
+            except ValueError:
+                continue
+        else:
+            raise ValidationError("Enter a date and time.", code="invalid")
+        if not self.zone:
+            raise ValidationError("The person's time zone is unknown: add an address first.", code="zone")
+        return naive.replace(tzinfo=ZoneInfo(self.zone)).astimezone(timezone.UTC)
+
+
+def _contact_point_choices(phones, addresses, emails) -> list[tuple[str, str]]:
+    choices = [
+        (f"phone:{p.pk}", f"{p.number.as_national} ({p.get_kind_display()}, {p.get_status_display()})")
+        for p in phones
+    ]
+    choices += [(f"address:{a.pk}", f"{a.line1}, {a.city} {a.state}") for a in addresses]
+    choices += [(f"email:{e.pk}", e.address) for e in emails]
+    return choices
+
+
+class AttemptForm(forms.Form):
+    prefix = "attempt"  # several forms share the page: ids must stay unique
+    channel = forms.ChoiceField(choices=ContactAttempt.Channel.choices, initial="call")
+    direction = forms.ChoiceField(choices=ContactAttempt.Direction.choices, initial="outbound")
+    contact_point = forms.ChoiceField(label="Contact point")
+    accounts = forms.TypedMultipleChoiceField(
+        coerce=int, label="Accounts concerned", widget=forms.CheckboxSelectMultiple
+    )
+    disposition = forms.ChoiceField(choices=Disposition.choices)
+    note = forms.CharField(required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    callback_at = LocalDateTimeField(required=False, label="Callback (person's local time)")
+
+    def __init__(
+        self,
+        *args: Any,
+        account: PatientAccount,
+        accounts: list[PatientAccount],
+        phones,
+        addresses,
+        emails,
+        zone: str | None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.points = (
+            {f"phone:{p.pk}": p for p in phones}
+            | {f"address:{a.pk}": a for a in addresses}
+            | {f"email:{e.pk}": e for e in emails}
+        )
+        self.fields["contact_point"].choices = _contact_point_choices(phones, addresses, emails)
+        self.fields["accounts"].choices = [
+            (a.pk, f"{a.client_account_number} · {a.client.code}") for a in accounts
+        ]
+        self.fields["accounts"].initial = [account.pk]
+        self.fields["callback_at"].zone = zone
+        self.account_objects = {a.pk: a for a in accounts}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        channel, key = data.get("channel"), data.get("contact_point")
+        if channel and key and not key.startswith(CHANNEL_POINT[channel] + ":"):
+            self.add_error("contact_point", f"A {channel} needs a {CHANNEL_POINT[channel]}.")
+        callback = data.get("callback_at")
+        if callback and callback <= timezone.now():
+            self.add_error("callback_at", "Choose a callback time in the future.")
+        return data
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        point = self.points[data["contact_point"]]
+        kind = data["contact_point"].split(":")[0]
+        return {
+            "accounts": [self.account_objects[pk] for pk in data["accounts"]],
+            "channel": data["channel"],
+            "direction": data["direction"],
+            "disposition": data["disposition"],
+            "note": data["note"],
+            kind: point,
+        }
+
+
+class VerifyForm(forms.Form):
+    prefix = "rpv"  # several forms share the page: ids must stay unique
+    date_of_birth = forms.CharField(required=False, max_length=20, label="Date of birth")
+    ssn_last4 = forms.CharField(required=False, max_length=4, label="SSN, last four")
+    zip_code = forms.CharField(required=False, max_length=10, label="ZIP code")
+    street_number = forms.CharField(required=False, max_length=10, label="Street number")
+
+
+class CallbackForm(forms.Form):
+    prefix = "callback"  # several forms share the page: ids must stay unique
+    at = LocalDateTimeField(label="Call back at (person's local time)")
+    note = forms.CharField(required=False, max_length=200)
+
+    def __init__(self, *args: Any, zone: str | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["at"].zone = zone
+
+
+class PhoneForm(forms.Form):
+    prefix = "phone"  # several forms share the page: ids must stay unique
+    number = forms.CharField(max_length=30, label="Phone number")
+    kind = forms.ChoiceField(choices=Phone.Kind.choices)
+
+
+class AddressForm(forms.Form):
+    prefix = "address"  # several forms share the page: ids must stay unique
+    line1 = forms.CharField(max_length=120, label="Street")
+    line2 = forms.CharField(max_length=120, required=False, label="Apt / suite")
+    city = forms.CharField(max_length=80)
+    state = forms.CharField(max_length=2)
+    zip_code = forms.CharField(max_length=10, label="ZIP")
+
+
+class HoldForm(forms.Form):
+    prefix = "hold"  # several forms share the page: ids must stay unique
+    kind = forms.ChoiceField(choices=Hold.Kind.choices)
+    medium = forms.ChoiceField(choices=Hold.Medium.choices, initial="oral")
+    note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    attorney_name = forms.CharField(required=False, max_length=120)
+    attorney_phone = forms.CharField(required=False, max_length=30)
+    bankruptcy_case = forms.CharField(required=False, max_length=40)
+    bankruptcy_chapter = forms.ChoiceField(
+        required=False, choices=[("", "—"), ("7", "7"), ("11", "11"), ("13", "13")]
+    )
+    date_of_death = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        kind = data.get("kind")
+        if kind == "attorney" and not data.get("attorney_name"):
+            self.add_error("attorney_name", "Name the attorney (and their phone if given).")
+        if kind == "bankruptcy" and not data.get("bankruptcy_case"):
+            self.add_error("bankruptcy_case", "Enter the case number.")
+        return data
+
+    def details(self) -> dict[str, str]:
+        data = self.cleaned_data
+        keys = {
+            "attorney": ["attorney_name", "attorney_phone"],
+            "bankruptcy": ["bankruptcy_case", "bankruptcy_chapter"],
+            "deceased": ["date_of_death"],
+        }.get(data["kind"], [])
+        return {k: str(data[k]) for k in keys if data.get(k)}
+
+
+class PhoneStatusForm(forms.Form):
+    prefix = "phone-status"  # several forms share the page: ids must stay unique
+    status = forms.ChoiceField(choices=ContactStatus.choices)
+
+
+class HoldReleaseForm(forms.Form):
+    prefix = "release"  # several forms share the page: ids must stay unique
+    reason = forms.CharField(max_length=200)

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from accounts.models import PatientAccount, Person
+from accounts.selectors import accounts_visible_to
+from collections_desk.lib.phones import phone_zones
+from contacts.models import Phone
+
+
+@dataclass(frozen=True)
+class LocalTime:
+    zones: tuple[str, ...]
+
+    @property
+    def known(self) -> bool:
+        return len(self.zones) == 1
+
+    def now(self) -> datetime | None:
+        return timezone.now().astimezone(ZoneInfo(self.zones[0])) if self.known else None
+
+    @property
+    def clock(self) -> str:
+        """'11:00 AM Tue' in the person's zone (template date filters would convert back to UTC)."""
+        now = self.now()
+        return f"{now:%-I:%M %p %a}" if now else ""
+
+
+def person_zone(*, person: Person, addresses: list[Any], phones: list[Phone]) -> LocalTime:
+    """Where the person is: the primary good address decides; failing that, the phones' zones when they
+    agree on one (DESIGN.md §3: the address decides, phones only narrow)."""
+    for address in addresses:
+        if address.is_primary and address.status == "good" and address.time_zone:
+            return LocalTime((address.time_zone,))
+    zones: set[str] = set()
+    for phone in phones:
+        if phone.status != "bad":
+            zones.update(phone_zones(str(phone.number)))
+    return LocalTime(tuple(sorted(zones)))
+
+
+def phone_local_times(phones: list[Phone]) -> list[tuple[Phone, LocalTime]]:
+    """Each phone with the local time where its number was issued (a mobile may be elsewhere)."""
+    return [(phone, LocalTime(phone_zones(str(phone.number)))) for phone in phones]
+
+
+def guarantor_accounts(*, user: Any, account: PatientAccount) -> list[PatientAccount]:
+    """The guarantor's accounts this user may see, the current one first: worked together."""
+    accounts = list(
+        accounts_visible_to(user)
+        .filter(guarantor_id=account.guarantor_id)
+        .select_related("client", "patient", "facility")
+        .order_by("placement_date", "id")
+    )
+    accounts.sort(key=lambda a: a.pk != account.pk)
+    return accounts

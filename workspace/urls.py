@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from workspace import views
+
+app_name = "workspace"
+urlpatterns = [
+    path("<int:account_id>/", views.account_workspace, name="account"),
+    path("<int:account_id>/panels/<slug:name>/", views.panel, name="panel"),
+    path("<int:account_id>/attempts/", views.attempt_create, name="attempt-create"),
+    path("<int:account_id>/verify/", views.verify, name="verify"),
+    path("<int:account_id>/callback/", views.callback_create, name="callback-create"),
+    path("<int:account_id>/phones/", views.phone_create, name="phone-create"),
+    path("<int:account_id>/phones/<int:phone_id>/status/", views.phone_status, name="phone-status"),
+    path("<int:account_id>/addresses/", views.address_create, name="address-create"),
+    path("<int:account_id>/holds/", views.hold_create, name="hold-create"),
+    path("<int:account_id>/holds/<int:hold_id>/release/", views.hold_end, name="hold-release"),
+]

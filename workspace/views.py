@@ -1,0 +1,284 @@
+"""The account workspace. Each action is a small POST that calls one service; with htmx it returns its
+own fragment and announces `account-changed` so the other panels refresh themselves; without JavaScript it
+redirects back to the page (POST/redirect/GET). Invalid input re-renders the form with its errors and
+changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
+
+from accounts.forms import NoteForm
+from accounts.models import PatientAccount
+from accounts.selectors import account_contact_points, account_get_for_user, account_ledger, account_timeline
+from audit.services import audit_record_view
+from collections_desk.lib.http import AuthedRequest
+from compliance.models import Hold
+from compliance.services import hold_place, hold_release
+from contacts.models import Phone
+from contacts.services import (
+    address_add,
+    callback_schedule,
+    contact_attempt_log,
+    phone_add,
+    phone_status_change,
+    rpv_current,
+    rpv_verify,
+)
+from workspace.forms import (
+    AddressForm,
+    AttemptForm,
+    CallbackForm,
+    HoldForm,
+    HoldReleaseForm,
+    PhoneForm,
+    PhoneStatusForm,
+    VerifyForm,
+)
+from workspace.selectors import guarantor_accounts, person_zone, phone_local_times
+
+PAGE = "workspace/account.html"
+NOT_VERIFIED = (
+    "Not verified: fewer than two identifiers matched. Disclose nothing; ask again or end the call."
+)
+PANELS = {"header", "money", "contact-points", "holds", "accounts", "verify-form", "timeline"}
+
+
+def _context(request: AuthedRequest, account: PatientAccount, **forms: Form) -> dict[str, Any]:
+    user = request.user
+    points = account_contact_points(account=account)
+    zone = person_zone(person=account.guarantor, addresses=points["addresses"], phones=points["phones"])
+    accounts = guarantor_accounts(user=user, account=account)
+    rpv = rpv_current(person=account.guarantor, actor=user)
+    form_kwargs = {
+        "account": account,
+        "accounts": accounts,
+        **points,
+        "zone": zone.zones[0] if zone.known else None,
+    }
+    return {
+        "account": account,
+        "accounts": accounts,
+        **points,
+        "zone": zone,
+        "phone_rows": phone_local_times(points["phones"]),
+        "coverages": list(account.coverages.all()),
+        "ledger": account_ledger(account=account),
+        "timeline": account_timeline(account=account),
+        "timeline_url": reverse("workspace:panel", args=[account.pk, "timeline"]),
+        "holds": list(
+            Hold.objects.filter(account__in=accounts, released_at__isnull=True).order_by("placed_at")
+        ),
+        "rpv": rpv,
+        # Collectors are the ones on the phone: balances and services stay hidden until the right party is
+        # verified. Managers and admins review accounts, they do not talk to callers from this page.
+        "disclosed": rpv is not None or user.role != "collector",
+        "attempt_form": forms.get("attempt_form") or AttemptForm(**form_kwargs),
+        "verify_form": forms.get("verify_form") or VerifyForm(),
+        "callback_form": forms.get("callback_form") or CallbackForm(zone=form_kwargs["zone"]),
+        "phone_form": forms.get("phone_form") or PhoneForm(),
+        "address_form": forms.get("address_form") or AddressForm(),
+        "hold_form": forms.get("hold_form") or HoldForm(),
+        "note_form": NoteForm(),
+    }
+
+
+def _act(
+    request: AuthedRequest,
+    account: PatientAccount,
+    *,
+    form: Form,
+    form_name: str,
+    partial: str,
+    action: Callable[[], Any],
+) -> HttpResponse:
+    if form.is_valid():
+        try:
+            action()
+        except ValidationError as exc:
+            form.add_error(None, exc)
+    if form.is_valid():
+        if not request.htmx:
+            return redirect("workspace:account", account.pk)
+        response = render(request, f"{PAGE}#{partial}", _context(request, account))
+        return trigger_client_event(response, "account-changed")
+    context = _context(request, account, **{form_name: form})
+    if request.htmx:
+        return render(request, f"{PAGE}#{partial}", context)
+    audit_record_view(actor=request.user, action="accounts.account.viewed", account_ids=[account.pk])
+    return render(request, PAGE, context)
+
+
+@require_GET
+@login_required
+def account_workspace(request: AuthedRequest, account_id: int) -> HttpResponse:
+    account = account_get_for_user(user=request.user, account_id=account_id)
+    audit_record_view(actor=request.user, action="accounts.account.viewed", account_ids=[account.pk])
+    return render(request, PAGE, _context(request, account))
+
+
+@require_GET
+@login_required
+def panel(request: AuthedRequest, account_id: int, name: str) -> HttpResponse:
+    if name not in PANELS:
+        raise Http404("No such panel")
+    account = account_get_for_user(user=request.user, account_id=account_id)
+    audit_record_view(
+        actor=request.user, action="accounts.account.viewed", account_ids=[account.pk], data={"via": name}
+    )
+    return render(request, f"{PAGE}#{name}", _context(request, account))
+
+
+@require_POST
+@login_required
+def attempt_create(request: AuthedRequest, account_id: int) -> HttpResponse:
+    account = account_get_for_user(user=request.user, account_id=account_id)
+    base = _context(request, account)
+    form = AttemptForm(
+        request.POST,
+        account=account,
+        accounts=base["accounts"],
+        phones=base["phones"],
+        addresses=base["addresses"],
+        emails=base["emails"],
+        zone=base["zone"].zones[0] if base["zone"].known else None,
+    )
+
+    def log() -> None:
+        kwargs = form.service_kwargs()
+        contact_attempt_log(actor=request.user, **kwargs)
+        if form.cleaned_data["callback_at"]:
+            callback_schedule(
+                accounts=kwargs["accounts"], at=form.cleaned_data["callback_at"], actor=request.user
+            )
+
+    return _act(request, account, form=form, form_name="attempt_form", partial="attempt-form", action=log)
+
+
+@require_POST
+@login_required
+def verify(request: AuthedRequest, account_id: int) -> HttpResponse:
+    account = account_get_for_user(user=request.user, account_id=account_id)
+    form = VerifyForm(request.POST)
+    accounts = guarantor_accounts(user=request.user, account=account)
+
+    def check() -> None:
+        result = rpv_verify(
+            person=account.guarantor,
+            actor=request.user,
+            answers=form.cleaned_data,
+            account_ids=[a.pk for a in accounts],
+        )
+        if not result.passed:
+            raise ValidationError(NOT_VERIFIED)
+
+    return _act(request, account, form=form, form_name="verify_form", partial="verify-form", action=check)
+
+
+@require_POST
+@login_required
+def callback_create(request: AuthedRequest, account_id: int) -> HttpResponse:
+    account = account_get_for_user(user=request.user, account_id=account_id)
+    base = _context(request, account)
+    form = CallbackForm(request.POST, zone=base["zone"].zones[0] if base["zone"].known else None)
+
+    def schedule() -> None:
+        callback_schedule(
+            accounts=[account], at=form.cleaned_data["at"], actor=request.user, note=form.cleaned_data["note"]
+        )
+
+    return _act(
+        request, account, form=form, form_name="callback_form", partial="callback-form", action=schedule
+    )
+
+
+@require_POST
+@login_required
+def phone_create(request: AuthedRequest, account_id: int) -> HttpResponse:
+    account = account_get_for_user(user=request.user, account_id=account_id)
+    form = PhoneForm(request.POST)
+
+    def add() -> None:
+        phone_add(
+            person=account.guarantor,
+            number=form.cleaned_data["number"],
+            kind=form.cleaned_data["kind"],
+            actor=request.user,
+            source="consumer",
+        )
+
+    return _act(request, account, form=form, form_name="phone_form", partial="contact-points", action=add)
+
+
+@require_POST
+@login_required
+def phone_status(request: AuthedRequest, account_id: int, phone_id: int) -> HttpResponse:
+    account = account_get_for_user(user=request.user, account_id=account_id)
+    try:
+        phone = Phone.objects.get(pk=phone_id, person_id=account.guarantor_id)
+    except Phone.DoesNotExist:
+        raise Http404("No such phone") from None
+    form = PhoneStatusForm(request.POST)
+
+    def change() -> None:
+        phone_status_change(phone=phone, status=form.cleaned_data["status"], actor=request.user)
+
+    return _act(request, account, form=form, form_name="phone_form", partial="contact-points", action=change)
+
+
+@require_POST
+@login_required
+def address_create(request: AuthedRequest, account_id: int) -> HttpResponse:
+    account = account_get_for_user(user=request.user, account_id=account_id)
+    form = AddressForm(request.POST)
+
+    def add() -> None:
+        address_add(person=account.guarantor, actor=request.user, source="consumer", **form.cleaned_data)
+
+    return _act(request, account, form=form, form_name="address_form", partial="contact-points", action=add)
+
+
+@require_POST
+@login_required
+def hold_create(request: AuthedRequest, account_id: int) -> HttpResponse:
+    account = account_get_for_user(user=request.user, account_id=account_id)
+    form = HoldForm(request.POST)
+
+    def place() -> None:
+        hold_place(
+            account=account,
+            kind=form.cleaned_data["kind"],
+            medium=form.cleaned_data["medium"],
+            note=form.cleaned_data["note"],
+            details=form.details(),
+            actor=request.user,
+        )
+
+    return _act(request, account, form=form, form_name="hold_form", partial="holds", action=place)
+
+
+@require_POST
+@login_required
+def hold_end(request: AuthedRequest, account_id: int, hold_id: int) -> HttpResponse:
+    account = account_get_for_user(user=request.user, account_id=account_id)
+    try:
+        hold = Hold.objects.get(
+            pk=hold_id, account__in=[a.pk for a in guarantor_accounts(user=request.user, account=account)]
+        )
+    except Hold.DoesNotExist:
+        raise Http404("No such hold") from None
+    form = HoldReleaseForm(request.POST)
+
+    def release() -> None:
+        hold_release(hold=hold, actor=request.user, reason=form.cleaned_data["reason"])
+
+    return _act(request, account, form=form, form_name="hold_form", partial="holds", action=release)
