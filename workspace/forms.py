@@ -187,4 +187,4 @@ class PhoneStatusForm(forms.Form):
 
 class HoldReleaseForm(forms.Form):
     prefix = "release"  # several forms share the page: ids must stay unique
-    reason = forms.CharField(max_length=200)
+    reason = forms.CharField(max_length=200, error_messages={"required": "Say why the hold is released."})

@@ -76,7 +76,9 @@ def _context(request: AuthedRequest, account: PatientAccount, **forms: Form) -> 
         "timeline": account_timeline(account=account),
         "timeline_url": reverse("workspace:panel", args=[account.pk, "timeline"]),
         "holds": list(
-            Hold.objects.filter(account__in=accounts, released_at__isnull=True).order_by("placed_at")
+            Hold.objects.filter(account__in=accounts, released_at__isnull=True)
+            .select_related("account")
+            .order_by("placed_at")
         ),
         "rpv": rpv,
         # Collectors are the ones on the phone: balances and services stay hidden until the right party is
@@ -100,7 +102,11 @@ def _act(
     form_name: str,
     partial: str,
     action: Callable[[], Any],
+    shown_as: bool = False,
 ) -> HttpResponse:
+    """Run `action` if the form is valid. On an error the panel is rendered with the form and its errors;
+    with `shown_as`, the posted form is a small button form (release a hold, mark a phone) whose errors
+    are shown at the top of the panel instead."""
     if form.is_valid():
         try:
             action()
@@ -111,7 +117,9 @@ def _act(
             return redirect("workspace:account", account.pk)
         response = render(request, f"{PAGE}#{partial}", _context(request, account))
         return trigger_client_event(response, "account-changed")
-    context = _context(request, account, **{form_name: form})
+    context = _context(request, account, **({} if shown_as else {form_name: form}))
+    if shown_as is not None:
+        context["panel_error"] = " ".join(str(e) for errors in form.errors.values() for e in errors)
     if request.htmx:
         return render(request, f"{PAGE}#{partial}", context)
     audit_record_view(actor=request.user, action="accounts.account.viewed", account_ids=[account.pk])
@@ -232,7 +240,15 @@ def phone_status(request: AuthedRequest, account_id: int, phone_id: int) -> Http
     def change() -> None:
         phone_status_change(phone=phone, status=form.cleaned_data["status"], actor=request.user)
 
-    return _act(request, account, form=form, form_name="phone_form", partial="contact-points", action=change)
+    return _act(
+        request,
+        account,
+        form=form,
+        form_name="phone_form",
+        partial="contact-points",
+        action=change,
+        shown_as=True,
+    )
 
 
 @require_POST
@@ -281,4 +297,6 @@ def hold_end(request: AuthedRequest, account_id: int, hold_id: int) -> HttpRespo
     def release() -> None:
         hold_release(hold=hold, actor=request.user, reason=form.cleaned_data["reason"])
 
-    return _act(request, account, form=form, form_name="hold_form", partial="holds", action=release)
+    return _act(
+        request, account, form=form, form_name="hold_form", partial="holds", action=release, shown_as=True
+    )

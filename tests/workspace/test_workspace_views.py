@@ -346,3 +346,25 @@ def test_the_workspace_query_count_does_not_grow_with_the_ledger(client, desk, d
         ledger_post(account=account, kind="fee", amount="1", effective_date=dt.date(2026, 4, day), actor=None)
     with django_assert_num_queries(len(few.captured_queries)):
         client.get(url("account", account))
+
+
+def test_releasing_a_hold_needs_a_reason_and_a_tampered_status_changes_nothing(client, desk):
+    account, phone = desk
+    client.post(url("hold-create", account), prefixed("hold", {"kind": "cease", "medium": "written"}))
+    hold = Hold.objects.get()
+
+    r = client.post(url("hold-release", account, hold.pk), prefixed("release", {"reason": ""}), headers=HX)
+    assert "Say why the hold is released." in r.content.decode()
+    hold.refresh_from_db()
+    assert hold.is_open
+
+    r = client.post(
+        url("phone-status", account, phone.pk), prefixed("phone-status", {"status": "gone"}), headers=HX
+    )
+    assert "Select a valid choice" in r.content.decode()
+    phone.refresh_from_db()
+    assert phone.status == "unverified"
+
+    client.post(url("phone-status", account, phone.pk), prefixed("phone-status", {"status": "good"}))
+    phone.refresh_from_db()
+    assert phone.status == "good"
