@@ -102,10 +102,10 @@ def _act(
     form_name: str,
     partial: str,
     action: Callable[[], Any],
-    shown_as: bool = False,
+    errors_on_panel: bool = False,
 ) -> HttpResponse:
     """Run `action` if the form is valid. On an error the panel is rendered with the form and its errors;
-    with `shown_as`, the posted form is a small button form (release a hold, mark a phone) whose errors
+    with `errors_on_panel`, the posted form is a small button form (release a hold, mark a phone) whose errors
     are shown at the top of the panel instead."""
     if form.is_valid():
         try:
@@ -117,8 +117,8 @@ def _act(
             return redirect("workspace:account", account.pk)
         response = render(request, f"{PAGE}#{partial}", _context(request, account))
         return trigger_client_event(response, "account-changed")
-    context = _context(request, account, **({} if shown_as else {form_name: form}))
-    if shown_as is not None:
+    context = _context(request, account, **({} if errors_on_panel else {form_name: form}))
+    if errors_on_panel:
         context["panel_error"] = " ".join(str(e) for errors in form.errors.values() for e in errors)
     if request.htmx:
         return render(request, f"{PAGE}#{partial}", context)
@@ -247,7 +247,7 @@ def phone_status(request: AuthedRequest, account_id: int, phone_id: int) -> Http
         form_name="phone_form",
         partial="contact-points",
         action=change,
-        shown_as=True,
+        errors_on_panel=True,
     )
 
 
@@ -298,5 +298,11 @@ def hold_end(request: AuthedRequest, account_id: int, hold_id: int) -> HttpRespo
         hold_release(hold=hold, actor=request.user, reason=form.cleaned_data["reason"])
 
     return _act(
-        request, account, form=form, form_name="hold_form", partial="holds", action=release, shown_as=True
+        request,
+        account,
+        form=form,
+        form_name="hold_form",
+        partial="holds",
+        action=release,
+        errors_on_panel=True,
     )
