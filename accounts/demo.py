@@ -17,10 +17,20 @@ facilities, logins) through the ORM, then streams the large tables into PostgreS
 * **Real-looking contact data.** ZIP, city, state and time zone come from the `zipcodes` package; phones
   use an area code of the ZIP and an exchange that `phonenumbers` accepts as valid (never 555); emails use
   the reserved example.com/.net/.org domains so a demo can never mail a real person.
+* **History.** Each account's timeline is in `audit_auditevent`, as the services would have written it
+  had the history happened through the desk: `accounts.account.placed` when the account arrived (with
+  the balance of the ledger entries dated before the placement date: charges, insurance and discounts
+  that came with the account are not desk postings, so they get no event each), one
+  `contacts.attempt.logged` per attempt and account it concerned, and `accounts.ledger.posted` or
+  `accounts.ledger.reversed` for every entry dated on or after the placement date, with the balance after
+  it. Nothing on the desk happens before the account's placement time, so the placement opens every
+  timeline. The data holds ids, codes and amounts, never a name, phone, address or email. It is written
+  as text here, not by the services (far too slow), so the tests check the services still write the same.
 """
 
 from __future__ import annotations
 
+import json
 import queue
 import random
 import threading
@@ -35,10 +45,11 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 import zipcodes
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
-from accounts.models import Client, Facility, PatientAccount
+from accounts.models import Client, Facility, LedgerEntry, PatientAccount
 from audit.services import audit_record
 from staff.models import Team, User
 
@@ -83,6 +94,7 @@ TABLES: dict[str, tuple[str, ...]] = {
         "id person_id channel direction phone_id address_id email_id disposition note actor_id occurred_at"
     ),
     "contacts_contactattempt_accounts": _columns("id contactattempt_id patientaccount_id"),
+    "audit_auditevent": _columns("id created_at actor_id action account_id data ip"),
 }
 
 # --- The desk: teams, clients, logins ---------------------------------------------------------------
@@ -203,6 +215,7 @@ class ClientPlan:
     facility_ids: tuple[int, ...]
     share: int
     number_prefix: str
+    code: str  # named in the placement events: a code, not the client's name
 
 
 @dataclass(frozen=True)
@@ -398,6 +411,14 @@ EMAIL_DOMAINS = ("example.com", "example.net", "example.org")  # RFC 2606: nobod
 _HOLD_DISPOSITIONS = frozenset({"dispute", "cease", "attorney"})
 _CLOSED = frozenset({"closed_paid", "closed_returned", "closed_written_off"})
 _N = "\\N"  # NULL in COPY text format
+# Seconds after midnight UTC at which accounts arrive on their placement day (09:53 in New York in
+# summer): the account row, its placement event and an agency's placement-file entries all carry it, and
+# desk work on that day is drawn after it, so a timeline never shows work on an account not yet placed.
+_PLACED_AT = 50_000
+# Local time from which an account is worked on its placement day: 10:00 at UTC-4, the easternmost offset
+# of the generated zones, is 14:00 UTC, after `_PLACED_AT`; every other zone is later still.
+_PLACEMENT_DAY_LOCAL = 36_000
+_KIND_LABELS = dict(LedgerEntry.Kind.choices)
 
 
 def _money(cents: int) -> str:
@@ -405,6 +426,13 @@ def _money(cents: int) -> str:
         cents = -cents
         return f"-{cents // 100}.{cents % 100:02d}"
     return f"{cents // 100}.{cents % 100:02d}"
+
+
+def _dollars(cents: int) -> str:
+    """$1,234.56, as `collections_desk.lib.money.format_money` shows an amount."""
+    sign = "-" if cents < 0 else ""
+    cents = abs(cents)
+    return f"{sign}${cents // 100:,}.{cents % 100:02d}"
 
 
 # --- The generator ------------------------------------------------------------------------------
@@ -447,6 +475,7 @@ class Generator:
         self.offsets: dict[tuple[str, int], int] = {}
         # Account numbers look random but are a bijection of the id (mod 10⁹), so they never collide.
         self.number_salt = random.Random(f"numbers:{plan.seed}").randrange(10**9)
+        self.attempt_data = _attempt_data()
 
     def chunk(self, index: int, count: int, ids: Ids) -> dict[str, list[str]]:
         """COPY lines, per table, of `count` accounts drawn from chunk `index`'s own random stream;
@@ -476,6 +505,29 @@ class Generator:
         return self.dates[ordinal - self.day0] + self.clock[seconds]
 
 
+def _attempt_data() -> dict[tuple[str, str], tuple[str, str]]:
+    """The `data` of a `contacts.attempt.logged` event per (channel, disposition), as COPY text split
+    around the attempt id, with the summary `contact_attempt_log` writes.
+
+    The keys are in jsonb's own order (by length, then bytewise) so that the text read back from the
+    database is the text written. The labels come from the model's choices through the app registry
+    (the choices `get_FOO_display` reads): contacts sits above accounts, which must not import it.
+    """
+    fields = apps.get_model("contacts", "ContactAttempt")._meta
+    data = {}
+    for channel, channel_label in fields.get_field("channel").choices:
+        for disposition, disposition_label in fields.get_field("disposition").choices:
+            head = (
+                f'{{"channel": {json.dumps(channel)}, '
+                f'"summary": {json.dumps(f"{channel_label}: {disposition_label}")}, "attempt_id": '
+            )
+            tail = f', "disposition": {json.dumps(disposition)}}}'
+            if any(ch in head + tail for ch in "\t\n\r\\"):  # pragma: no cover - a label to escape
+                raise ValueError(f"{head}{tail} would need escaping in COPY text")
+            data[channel, disposition] = (head, tail)
+    return data
+
+
 class _Guarantor:
     __slots__ = (
         "id",
@@ -501,6 +553,7 @@ class _Account:
         "id",
         "client",
         "placed",
+        "placement",
         "statement",
         "delinquent",
         "service_from",
@@ -536,6 +589,8 @@ class _Chunk:
         self.today = generator.today
         self.ids = ids.next
         self.rows: dict[str, list[str]] = {table: [] for table in TABLES}
+        # The audit events of the guarantor group being built: (created_at, order, the rest of the line).
+        self.events: list[tuple[str, int, str]] = []
         self.rng = random.Random(f"demo:{generator.plan.seed}:{index}")
         rand = self.rand = self.rng.random
 
@@ -582,6 +637,7 @@ class _Chunk:
         self.attempts_write(guarantor, accounts, attempts)
         for account in accounts:
             self.account_write(account, guarantor)
+        self.events_write()
 
     def account_dates(self, client: ClientPlan) -> _Account:
         randint, today = self.randint, self.today
@@ -589,6 +645,7 @@ class _Chunk:
         account.id = self.new_id("accounts_patientaccount")
         account.client = client
         account.placed = placed = today - min(int(self.rng.expovariate(1 / 220)), 1_000)
+        account.placement = self.g.stamp(placed, _PLACED_AT)
         if client.agency:
             account.delinquent = placed - randint(60, 330)
             account.statement = statement = account.delinquent - 30
@@ -847,17 +904,25 @@ class _Chunk:
                     owed -= returned[3]
 
         entries.sort()
-        g, rows = self.g, self.rows["accounts_ledgerentry"]
+        g, rows, events = self.g, self.rows["accounts_ledgerentry"], self.events
         collectors = g.plan.collectors_by_team[client.team_id]
-        balance = 0
+        balance = opening = opened_with = 0
+        last_day = last_seconds = 0
         ids: dict[int, int] = {}
         for day, order, kind, cents, memo, reverses in entries:
             entry = ids[order] = self.new_id("accounts_ledgerentry")
             balance += cents
+            amount = _money(cents)
             if client.agency and day < placed:
-                posted = g.stamp(placed, 50_000)  # came in with the placement file
+                posted = account.placement  # came in with the placement file
             else:
-                posted = g.stamp(day, randint(46_800, 86_000))
+                # Entries of a day are posted in id order, the order their balances assume; on the
+                # placement day, after the account arrived.
+                seconds = randint(_PLACED_AT + 60, 86_000) if day == placed else randint(46_800, 86_000)
+                if day == last_day and seconds < last_seconds:
+                    seconds = last_seconds
+                last_day, last_seconds = day, seconds
+                posted = g.stamp(day, seconds)
             poster = _N
             if kind == "insurance_payment":
                 ref = f"EFT{entry:010d}"
@@ -868,12 +933,47 @@ class _Chunk:
                 if kind == "patient_payment" and day >= placed:
                     poster = choice(collectors)  # a check taken over the phone is keyed by the collector
             rows.append(
-                f"{entry}\t{account.id}\t{kind}\t{_money(cents)}\t{g.date(day)}\t{posted}\t{poster}\t{ref}\t"
+                f"{entry}\t{account.id}\t{kind}\t{amount}\t{g.date(day)}\t{posted}\t{poster}\t{ref}\t"
                 f"{_N if reverses is None else ids[reverses]}\t{memo}\n"
             )
+            # What arrived with the account is in its placement event; what the desk posted since, each
+            # in its own event, with the `data` that ledger_post and ledger_reverse write (jsonb's key
+            # order), the actor being the poster.
+            if day < placed:
+                opening, opened_with = balance, opened_with + 1
+            elif reverses is None:
+                summary = f"{_KIND_LABELS[kind]} {_dollars(cents)}, balance {_dollars(balance)}"
+                events.append(
+                    (
+                        posted,
+                        len(events),
+                        f'{poster}\taccounts.ledger.posted\t{account.id}\t{{"kind": "{kind}", "amount": '
+                        f'"{amount}", "balance": "{_money(balance)}", "summary": "{summary}", '
+                        f'"entry_id": {entry}}}\t{_N}\n',
+                    )
+                )
+            else:
+                events.append(
+                    (
+                        posted,
+                        len(events),
+                        f'{poster}\taccounts.ledger.reversed\t{account.id}\t{{"amount": "{amount}", '
+                        f'"balance": "{_money(balance)}", "entry_id": {entry}, "reverses": {ids[reverses]}}}'
+                        f"\t{_N}\n",
+                    )
+                )
         if balance != owed:  # pragma: no cover - the arithmetic above is wrong
             raise AssertionError(f"account {account.id}: ledger {balance} != owed {owed}")
         account.balance = balance
+        events.append(
+            (
+                account.placement,
+                len(events),
+                f'{_N}\taccounts.account.placed\t{account.id}\t{{"balance": "{_money(opening)}", "entries": '
+                f'{opened_with}, "summary": "placed by {client.code}, balance {_dollars(opening)}", '
+                f'"client_id": {client.id}}}\t{_N}\n',
+            )
+        )
         account.last_entry = entries[-1][0]
 
         # The Reg F itemization date (agency accounts only: a first party is not a debt collector).
@@ -902,7 +1002,8 @@ class _Chunk:
         attempts = []
         for n in range(count):
             if n == 0 and client.agency:
-                day, seconds = min(today, placed + randint(1, 5)), randint(32_400, 61_200)
+                day = min(today, placed + randint(1, 5))
+                seconds = randint(_PLACEMENT_DAY_LOCAL if day == placed else 32_400, 61_200)
                 if points.old_address is not None:
                     attempt = ("letter", "outbound", _N, points.old_address, _N, "returned", "", _N)
                 else:
@@ -910,7 +1011,8 @@ class _Chunk:
                 attempts.append(_Attempt(day, seconds, *attempt, account))
                 continue
             day = placed + randint(1, age) if age > 0 else today
-            seconds = randint(8 * 3600, 20 * 3600 + 3000)  # within calling hours, local time
+            # Within calling hours, local time.
+            seconds = randint(_PLACEMENT_DAY_LOCAL if day == placed else 8 * 3600, 20 * 3600 + 3000)
             r = rand()
             if points.phones and r < 0.66:
                 if rand() < 0.1:
@@ -937,8 +1039,9 @@ class _Chunk:
     def attempts_write(
         self, guarantor: _Guarantor, accounts: list[_Account], attempts: list[_Attempt]
     ) -> None:
-        """In time order; some calls concern all of the guarantor's accounts placed by then."""
-        g, rand = self.g, self.rand
+        """In time order; some calls concern all of the guarantor's accounts placed by then. Each
+        (attempt, account) pair gets the `contacts.attempt.logged` event that contact_attempt_log writes."""
+        g, rand, events, data = self.g, self.rand, self.events, self.g.attempt_data
         rows, links = self.rows["contacts_contactattempt"], self.rows["contacts_contactattempt_accounts"]
         attempts.sort(key=lambda a: (a.day, a.seconds))
         for a in attempts:
@@ -950,10 +1053,31 @@ class _Chunk:
             )
             concerned = [a.account]
             if len(accounts) > 1 and a.channel == "call" and rand() < 0.35:
-                concerned = [other for other in accounts if other.placed <= a.day]
+                # Placed before the call, to the second (both are UTC in COPY text, which sorts as time).
+                concerned = [other for other in accounts if other is a.account or other.placement < occurred]
+            head, tail = data[a.channel, a.disposition]
             for account in concerned:
                 links.append(f"{self.new_id('contacts_contactattempt_accounts')}\t{attempt}\t{account.id}\n")
                 account.dispositions.add(a.disposition)
+                events.append(
+                    (
+                        occurred,
+                        len(events),
+                        f"{a.actor}\tcontacts.attempt.logged\t{account.id}\t{head}{attempt}{tail}\t{_N}\n",
+                    )
+                )
+
+    def events_write(self) -> None:
+        """The group's audit events, numbered in time order as the database would have numbered them."""
+        events = self.events
+        events.sort()
+        rows, ids = self.rows["audit_auditevent"], self.ids
+        event = ids["audit_auditevent"]
+        for created, _, rest in events:
+            rows.append(f"{event}\t{created}\t{rest}")
+            event += 1
+        ids["audit_auditevent"] = event
+        events.clear()
 
     def account_write(self, account: _Account, guarantor: _Guarantor) -> None:
         """The account row, with a status that fits its balance and what the attempts found."""
@@ -974,7 +1098,7 @@ class _Chunk:
             status = choice(WORKING_STATUS)
         collectors = g.plan.collectors_by_team[client.team_id]
         if status == "new":
-            changed = g.stamp(placed, 50_000)
+            changed = account.placement
             collector = choice(collectors) if rand() < 0.1 else _N
         elif status == "closed_paid":
             changed = g.stamp(max(account.last_entry, placed), randint(46_800, 86_000))
@@ -997,7 +1121,7 @@ class _Chunk:
             f"{account.patient[0]}\t{account.relationship}\t{g.date(account.service_from)}\t"
             f"{g.date(account.service_to)}\t{g.date(account.statement)}\t{delinquent}\t{g.date(placed)}\t"
             f"{item_day}\t{item_type}\t{item_balance}\t{status}\t{changed}\t{client.team_id}\t{collector}\t"
-            f"{next_action}\t{_money(account.balance)}\t{g.stamp(placed, 50_000)}\n"
+            f"{next_action}\t{_money(account.balance)}\t{account.placement}\n"
         )
 
 
@@ -1100,6 +1224,7 @@ def demo_plan(*, seed: int, today: date = DEFAULT_TODAY) -> tuple[Plan, tuple[Lo
                 facility_ids=clients[spec.code][1],
                 share=spec.share,
                 number_prefix=spec.number_prefix,
+                code=spec.code,
             )
             for spec in CLIENTS
         ),
@@ -1242,12 +1367,13 @@ def demo_seed(
     progress: Callable[[str], None] = lambda message: None,
 ) -> SeedSummary:
     """Create the demo desk and `accounts` patient accounts with their people, contact points,
-    coverages, ledgers and contact attempts, in one transaction (all or nothing).
+    coverages, ledgers, contact attempts and audit history, in one transaction (all or nothing).
 
     Refuses (DemoRefused) when accounts exist already, unless `append`. Deterministic for a given seed,
     day and starting ids. `rebuild_indexes` (default: from 20,000 accounts on) drops the secondary
-    indexes and foreign keys for the load and rebuilds them after; it locks the tables involved, the
-    staff and client tables included, until the load commits. Writes one audit event with the counts.
+    indexes and foreign keys for the load and rebuilds them after (the audit table's too: with its
+    indexes in place its rows take 3.5 times as long to COPY); it locks the tables involved, the staff
+    and client tables included, until the load commits. Writes one more audit event, with the counts.
     """
     started = time.monotonic()
     if not append and PatientAccount.objects.exists():

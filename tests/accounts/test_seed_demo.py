@@ -6,7 +6,9 @@ import functools
 import hashlib
 import io
 import re
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import phonenumbers
 import psycopg
@@ -16,15 +18,18 @@ import zipcodes
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum, Window
 
 from accounts import demo
 from accounts.demo import TABLES, ClientPlan, Ids, Plan, demo_plan, demo_rows, demo_seed
 from accounts.models import Client, LedgerEntry, PatientAccount, Person
-from accounts.services import ledger_mismatches
+from accounts.selectors import account_ledger, account_timeline
+from accounts.services import ledger_mismatches, ledger_post, ledger_reverse
 from audit.models import AuditEvent
+from collections_desk.lib.money import format_money
 from collections_desk.lib.timezones import zone_for_zip
-from contacts.models import Address, ContactAttempt
+from contacts.models import Address, ContactAttempt, Email, Phone
+from contacts.services import contact_attempt_log
 from staff.models import Team, User
 
 ACCOUNTS = 1000
@@ -65,7 +70,14 @@ def offline_plan(seed: int) -> Plan:
 
     def client(pk: int, agency: bool, team: int, share: int) -> ClientPlan:
         return ClientPlan(
-            pk, agency, not agency, team, facility_ids=(pk, 10 + pk), share=share, number_prefix="T"
+            pk,
+            agency,
+            not agency,
+            team,
+            facility_ids=(pk, 10 + pk),
+            share=share,
+            number_prefix="T",
+            code=f"client-{pk}",
         )
 
     return Plan(
@@ -142,6 +154,7 @@ def test_row_counts_are_plausible(desk):
     assert 0.7 <= per_account["accounts_person"] <= 1.3
     assert 0.8 <= per_account["contacts_phone"] <= 1.4
     assert 0.1 <= per_account["contacts_email"] <= 0.5
+    assert 4 <= per_account["audit_auditevent"] <= 8
     assert scalar("SELECT count(DISTINCT status) FROM accounts_patientaccount") >= 6
     assert PatientAccount.objects.filter(assigned_collector__isnull=False).exists()
     assert PatientAccount.objects.filter(next_action_at__isnull=False).exists()
@@ -275,6 +288,276 @@ def test_accounts_are_worked_by_their_clients_desk(desk):
     assert not accounts.filter(service_date_to__gte=F("placement_date")).exists()
 
 
+# --- History in the audit log ------------------------------------------------------------------------
+
+HISTORY = (
+    "accounts.account.placed",
+    "contacts.attempt.logged",
+    "accounts.ledger.posted",
+    "accounts.ledger.reversed",
+)
+
+
+def amounts(text: str) -> list[str]:
+    return re.findall(r"-?\$[0-9,]+\.[0-9]{2}", text)
+
+
+def history() -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(action__in=HISTORY).order_by("id"))
+
+
+def running_balances() -> dict[int, Decimal]:
+    """Each entry's balance after it, as `account_ledger` computes it, for every account in one query."""
+    entries = LedgerEntry.objects.annotate(
+        running=Window(Sum("amount"), partition_by=[F("account_id")], order_by=["effective_date", "id"])
+    )
+    return dict(entries.values_list("id", "running"))
+
+
+@pytest.mark.django_db
+def test_every_attempt_account_pair_has_exactly_one_logged_event_like_the_service_writes(desk):
+    logged = Counter()
+    for event in AuditEvent.objects.filter(action="contacts.attempt.logged"):
+        logged[event.data["attempt_id"], event.account_id] += 1
+    pairs = Counter(
+        ContactAttempt.accounts.through.objects.values_list("contactattempt_id", "patientaccount_id")
+    )
+    assert logged == pairs
+    assert set(logged.values()) == {1}
+
+    attempts = ContactAttempt.objects.in_bulk()
+    for event in AuditEvent.objects.filter(action="contacts.attempt.logged").select_related("actor"):
+        attempt = attempts[event.data["attempt_id"]]
+        assert event.created_at == attempt.occurred_at
+        assert event.actor_id == attempt.actor_id
+        assert event.ip is None
+        assert event.data == {
+            "attempt_id": attempt.pk,
+            "channel": attempt.channel,
+            "disposition": attempt.disposition,
+            "summary": f"{attempt.get_channel_display()}: {attempt.get_disposition_display()}",
+        }
+
+
+@pytest.mark.django_db
+def test_every_desk_posting_has_its_event_with_the_balance_after_it(desk):
+    """Entries dated on or after the placement date went through the desk: one event each, true to the
+    ledger; what is dated before came with the account and is summed up in its placement event."""
+    running = running_balances()
+    entries = LedgerEntry.objects.select_related("account").in_bulk()
+    posted = {}
+    for event in AuditEvent.objects.filter(action__in=["accounts.ledger.posted", "accounts.ledger.reversed"]):
+        entry = entries[event.data["entry_id"]]
+        posted[entry.pk] = event
+        assert event.account_id == entry.account_id
+        assert event.created_at == entry.posted_at
+        assert event.actor_id == entry.posted_by_id
+        assert Decimal(event.data["balance"]) == running[entry.pk]
+        assert event.data["amount"] == str(entry.amount)
+        assert event.data["balance"] == str(running[entry.pk])  # "12.30", as str(Decimal) prints it
+        if entry.kind == "reversal":
+            assert event.action == "accounts.ledger.reversed"
+            assert set(event.data) == {"entry_id", "reverses", "amount", "balance"}
+            assert event.data["reverses"] == entry.reverses_id
+        else:
+            assert event.action == "accounts.ledger.posted"
+            assert set(event.data) == {"entry_id", "kind", "amount", "balance", "summary"}
+            assert event.data["kind"] == entry.kind
+            assert amounts(event.data["summary"]) == [
+                format_money(entry.amount),
+                format_money(running[entry.pk]),
+            ]
+    at_the_desk = {pk for pk, e in entries.items() if e.effective_date >= e.account.placement_date}
+    assert set(posted) == at_the_desk
+    kinds = Counter(entries[pk].kind for pk in posted)
+    assert kinds["patient_payment"] > ACCOUNTS / 2
+    assert kinds["reversal"] > 0
+    assert not {"charge"} & set(kinds)  # charges all come with the placement
+
+
+@pytest.mark.django_db
+def test_the_placement_opens_every_timeline_with_the_balance_placed(desk):
+    running = running_balances()
+    accounts = PatientAccount.objects.select_related("client").in_bulk()
+    placed = {e.account_id: e for e in AuditEvent.objects.filter(action="accounts.account.placed")}
+    assert set(placed) == set(accounts)
+    assert AuditEvent.objects.filter(action="accounts.account.placed").count() == len(accounts)
+    before = {}
+    for entry in LedgerEntry.objects.order_by("effective_date", "id"):
+        if entry.effective_date < accounts[entry.account_id].placement_date:
+            count, _ = before.get(entry.account_id, (0, None))
+            before[entry.account_id] = (count + 1, running[entry.pk])
+    for account_id, event in placed.items():
+        account = accounts[account_id]
+        count, balance = before[account_id]
+        assert event.created_at == account.created_at
+        assert event.created_at.date() == account.placement_date
+        assert 13 <= event.created_at.hour < 22  # UTC: office hours from New York to Los Angeles
+        assert event.actor_id is None
+        assert event.data == {
+            "client_id": account.client_id,
+            "entries": count,
+            "balance": str(balance),
+            "summary": f"placed by {account.client.code}, balance {format_money(balance)}",
+        }
+    # Nothing happens on the desk to an account before it is placed; ids follow time in each account.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM audit_auditevent e JOIN audit_auditevent p ON p.account_id = e.account_id "
+            "AND p.action = 'accounts.account.placed' WHERE e.id <> p.id AND e.created_at <= p.created_at"
+        )
+        assert cursor.fetchone()[0] == 0
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT created_at, lag(created_at) OVER (PARTITION BY account_id "
+            "ORDER BY id) AS previous FROM audit_auditevent WHERE account_id IS NOT NULL) t "
+            "WHERE created_at < previous"
+        )
+        assert cursor.fetchone()[0] == 0
+
+
+@pytest.mark.django_db
+def test_the_last_balance_in_the_history_is_the_accounts_balance(desk):
+    """What a user reads last in the timeline is the balance in the header."""
+    last = {}
+    for event in history():  # in id order, which is time order within an account
+        if "balance" in event.data:
+            last[event.account_id] = Decimal(event.data["balance"])
+    assert last == dict(PatientAccount.objects.values_list("id", "balance"))
+
+
+@pytest.mark.django_db
+def test_the_timeline_shows_the_attempts_newest_first_and_the_payments_with_the_balance_after(desk):
+    worked = (
+        PatientAccount.objects.filter(
+            ledger_entries__kind="patient_payment",
+            ledger_entries__effective_date__gte=F("placement_date"),
+            contact_attempts__actor__isnull=False,
+        )
+        .distinct()
+        .order_by("id")[:40]
+    )
+    assert len(worked) == 40
+    for account in worked:
+        timeline = account_timeline(account=account)
+        assert [item.at for item in timeline] == sorted((item.at for item in timeline), reverse=True)
+
+        attempts = account.contact_attempts.select_related("actor").order_by("-occurred_at", "-id")
+        shown = [item for item in timeline if item.action == "contacts.attempt.logged"]
+        assert [(i.at, i.data["attempt_id"]) for i in shown] == [(a.occurred_at, a.pk) for a in attempts]
+        for item, attempt in zip(shown, attempts, strict=True):
+            assert item.text == f"{attempt.get_channel_display()}: {attempt.get_disposition_display()}"
+            assert item.actor == (attempt.actor.get_full_name() if attempt.actor else "system")
+
+        # A payment of $X on day D shows in the timeline with the balance the ledger shows after it.
+        ledger = {row.entry.pk: row for row in account_ledger(account=account)}
+        payments = [
+            row
+            for row in ledger.values()
+            if row.entry.kind == "patient_payment" and row.entry.effective_date >= account.placement_date
+        ]
+        assert payments
+        for row in payments:
+            (item,) = [i for i in timeline if i.data.get("entry_id") == row.entry.pk]
+            assert item.action == "accounts.ledger.posted"
+            assert item.at == row.entry.posted_at
+            assert item.at.date() == row.entry.effective_date
+            assert Decimal(item.data["amount"]) == row.entry.amount < 0
+            assert Decimal(item.data["balance"]) == row.running_balance
+            assert amounts(item.text) == [format_money(row.entry.amount), format_money(row.running_balance)]
+
+        assert timeline[-1].action == "accounts.account.placed"
+        assert timeline[-1].actor == "system"
+        assert timeline[-1].text.startswith(f"placed by {account.client.code}, balance $")
+
+
+@pytest.mark.django_db
+def test_the_history_goes_on_where_the_services_take_over(desk):
+    """A payment, a reversal and a call logged through the services today write what the seeded events
+    hold, and continue the account's history: balances carry on from the last seeded one."""
+    account = (
+        PatientAccount.objects.filter(
+            contact_attempts__channel="call", contact_attempts__disposition="promise", balance__gt=20
+        )
+        .order_by("id")
+        .first()
+    )
+    collector = account.team.members.filter(role="collector").order_by("id").first()
+    seeded = account_timeline(account=account)
+    last_balance = Decimal(next(i.data["balance"] for i in seeded if "balance" in i.data))
+    seeded_events = AuditEvent.objects.order_by("id")
+    seeded_call = seeded_events.filter(
+        action="contacts.attempt.logged", data__channel="call", data__disposition="promise"
+    ).first()
+    seeded_payment = seeded_events.filter(
+        action="accounts.ledger.posted", data__kind="patient_payment"
+    ).first()
+    seeded_reversal = seeded_events.filter(action="accounts.ledger.reversed").first()
+
+    posting = ledger_post(
+        account=account,
+        kind="patient_payment",
+        amount="10.00",
+        effective_date=date(2026, 11, 1),
+        actor=collector,
+    )
+    ledger_reverse(entry=posting.entry, actor=collector, effective_date=date(2026, 11, 1))
+    contact_attempt_log(
+        accounts=[account],
+        channel="call",
+        disposition="promise",
+        actor=collector,
+        phone=Phone.objects.filter(person=account.guarantor).first(),
+    )
+
+    now = account_timeline(account=account)
+    call, reversed_, paid = now[:3]
+    assert now[3:] == seeded
+    for live, stored in [(call, seeded_call), (reversed_, seeded_reversal), (paid, seeded_payment)]:
+        assert live.action == stored.action
+        assert set(live.data) == set(stored.data)
+        assert {k: type(v) for k, v in live.data.items()} == {k: type(v) for k, v in stored.data.items()}
+        # The same words around other amounts: "Patient payment -$10.00, balance $49.42".
+        assert re.sub(r"-?\$[0-9,]+\.[0-9]{2}", "$", live.text) == re.sub(
+            r"-?\$[0-9,]+\.[0-9]{2}", "$", stored.data.get("summary", "")
+        )
+    assert call.text == seeded_call.data["summary"]
+    assert Decimal(paid.data["balance"]) == last_balance - Decimal("10.00")
+    assert Decimal(reversed_.data["balance"]) == last_balance
+    for item in seeded:
+        for key in ("amount", "balance"):
+            if key in item.data:  # strings of Decimals with two places, as the services write them
+                assert re.fullmatch(r"-?\d+\.\d\d", item.data[key])
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)] + list(value)
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+@pytest.mark.django_db
+def test_the_history_holds_no_names_phones_addresses_or_emails(desk):
+    names = set()
+    for person in Person.objects.all():
+        names.update((person.first_name, person.middle_name, person.last_name))
+    names.discard("")
+    streets = set(Address.objects.values_list("line1", flat=True))
+    phones = {str(number)[2:] for number in Phone.objects.values_list("number", flat=True)}
+    emails = set(Email.objects.values_list("address", flat=True))
+    numbers = set(PatientAccount.objects.values_list("client_account_number", flat=True))
+    assert all((names, streets, phones, emails, numbers))
+
+    events = history()
+    assert len(events) > 4 * ACCOUNTS
+    assert {event.ip for event in events} == {None}
+    texts = "\n".join(" ".join(_strings(event.data)) for event in events)
+    assert not set(re.findall(r"[A-Za-z][A-Za-z'-]*", texts)) & names
+    assert "@" not in texts
+    assert not [part for part in streets | phones | numbers if part in texts]
+
+
 # --- Determinism and ids ----------------------------------------------------------------------------
 
 
@@ -282,6 +565,8 @@ def test_the_same_seed_gives_the_same_rows_and_another_seed_other_rows(monkeypat
     monkeypatch.setattr(demo, "CHUNK_ACCOUNTS", 100)  # several chunks, each with its own stream
 
     first = digest(offline_plan(seed=1), accounts=450)
+    # The digest covers every table, the audit history included.
+    assert sum(len(chunk["audit_auditevent"]) for chunk in demo_rows(offline_plan(1), accounts=450)) > 450
     with time_machine.travel(datetime(2031, 2, 3, 4, 5, tzinfo=UTC)):  # the clock plays no part
         assert digest(offline_plan(seed=1), accounts=450) == first
     assert digest(offline_plan(seed=2), accounts=450) != first
@@ -297,7 +582,15 @@ def test_the_database_holds_exactly_the_generated_rows(desk):
         for table, lines in chunk.items():
             expected[table].extend(lines)
     for table in TABLES:
-        assert table_text(table) == expected[table], table
+        if table == "audit_auditevent":
+            # Earlier events stay as they were; the load's own event comes right after the generated ones.
+            first = event.data["first_ids"][table]
+            *loaded, last = [line for line in table_text(table) if int(line.split("\t")[0]) >= first]
+            assert loaded == expected[table], table
+            assert last.startswith(f"{event.pk}\t")
+            assert "\taccounts.demo.seeded\t" in last
+        else:
+            assert table_text(table) == expected[table], table
     assert event.data["rows"] == {table: len(lines) for table, lines in expected.items()}
 
 
