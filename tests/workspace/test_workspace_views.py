@@ -23,6 +23,19 @@ def prefixed(prefix, data):
     return {f"{prefix}-{key}": value for key, value in data.items()}
 
 
+def log_attempt(client, account, phone, **fields):
+    """Post the attempt form as the page would: a call on `phone` about `account` unless told otherwise."""
+    data = {
+        "channel": "call",
+        "direction": "outbound",
+        "contact_point": f"phone:{phone.pk}",
+        "accounts": [account.pk],
+        "note": "",
+        **fields,
+    }
+    return client.post(url("attempt-create", account), prefixed("attempt", data), headers=HX)
+
+
 def url(name, account, *args):
     return reverse(f"workspace:{name}", args=[account.pk, *args])
 
@@ -97,21 +110,7 @@ def test_managers_see_balances_without_a_call(client, manager, desk):
 
 def test_logging_a_no_answer_returns_a_fresh_form_and_signals_the_page(client, desk, collector):
     account, phone = desk
-    r = client.post(
-        url("attempt-create", account),
-        prefixed(
-            "attempt",
-            {
-                "channel": "call",
-                "direction": "outbound",
-                "contact_point": f"phone:{phone.pk}",
-                "accounts": [account.pk],
-                "disposition": "no_answer",
-                "note": "",
-            },
-        ),
-        headers=HX,
-    )
+    r = log_attempt(client, account, phone, disposition="no_answer")
     assert r.status_code == 200
     assert r.headers["HX-Trigger"] == '{"account-changed": {}}'
     assert 'id="attempt"' in r.content.decode()
@@ -126,20 +125,14 @@ def test_logging_a_no_answer_returns_a_fresh_form_and_signals_the_page(client, d
 def test_one_conversation_can_concern_two_of_the_guarantors_accounts(client, desk, east):
     account, phone = desk
     second = PatientAccountFactory(team=east, guarantor=account.guarantor, client=account.client)
-    client.post(
-        url("attempt-create", account),
-        prefixed(
-            "attempt",
-            {
-                "channel": "call",
-                "direction": "inbound",
-                "contact_point": f"phone:{phone.pk}",
-                "accounts": [account.pk, second.pk],
-                "disposition": "promise",
-                "note": "Will pay $100 Friday",
-            },
-        ),
-        headers=HX,
+    log_attempt(
+        client,
+        account,
+        phone,
+        direction="inbound",
+        accounts=[account.pk, second.pk],
+        disposition="promise",
+        note="Will pay $100 Friday",
     )
     assert set(ContactAttempt.objects.get().accounts.values_list("id", flat=True)) == {account.pk, second.pk}
 
@@ -147,41 +140,15 @@ def test_one_conversation_can_concern_two_of_the_guarantors_accounts(client, des
 def test_an_attempt_on_an_account_of_another_team_is_refused(client, desk, west):
     account, phone = desk
     theirs = PatientAccountFactory(team=west, guarantor=account.guarantor, client=account.client)
-    r = client.post(
-        url("attempt-create", account),
-        prefixed(
-            "attempt",
-            {
-                "channel": "call",
-                "contact_point": f"phone:{phone.pk}",
-                "direction": "outbound",
-                "accounts": [account.pk, theirs.pk],
-                "disposition": "no_answer",
-            },
-        ),
-        headers=HX,
-    )
+    r = log_attempt(client, account, phone, accounts=[account.pk, theirs.pk], disposition="no_answer")
     assert "Select a valid choice" in r.content.decode()
     assert not ContactAttempt.objects.exists()
 
 
 def test_a_call_through_an_address_is_an_error_and_changes_nothing(client, desk):
-    account, _ = desk
+    account, phone = desk
     address = account.guarantor.addresses.get()
-    r = client.post(
-        url("attempt-create", account),
-        prefixed(
-            "attempt",
-            {
-                "channel": "call",
-                "direction": "outbound",
-                "contact_point": f"address:{address.pk}",
-                "accounts": [account.pk],
-                "disposition": "no_answer",
-            },
-        ),
-        headers=HX,
-    )
+    r = log_attempt(client, account, phone, contact_point=f"address:{address.pk}", disposition="no_answer")
     assert "A call needs a phone." in r.content.decode()
     assert "HX-Trigger" not in r.headers
     assert not ContactAttempt.objects.exists()
@@ -190,21 +157,7 @@ def test_a_call_through_an_address_is_an_error_and_changes_nothing(client, desk)
 @time_machine.travel(NOON_UTC, tick=False)
 def test_a_callback_typed_in_the_persons_local_time_is_stored_in_utc(client, desk):
     account, phone = desk
-    client.post(
-        url("attempt-create", account),
-        prefixed(
-            "attempt",
-            {
-                "channel": "call",
-                "direction": "outbound",
-                "contact_point": f"phone:{phone.pk}",
-                "accounts": [account.pk],
-                "disposition": "conversation",
-                "callback_at": "2026-11-25T09:30",
-            },
-        ),
-        headers=HX,
-    )
+    log_attempt(client, account, phone, disposition="conversation", callback_at="2026-11-25T09:30")
     account.refresh_from_db()
     # 09:30 in Missoula (MST, UTC-7) is 16:30 UTC.
     assert account.next_action_at == dt.datetime(2026, 11, 25, 9, 30, tzinfo=ZoneInfo("America/Denver"))
@@ -224,20 +177,7 @@ def test_a_callback_in_the_past_is_refused(client, desk):
 
 def test_a_wrong_number_marks_the_phone_bad(client, desk):
     account, phone = desk
-    client.post(
-        url("attempt-create", account),
-        prefixed(
-            "attempt",
-            {
-                "channel": "call",
-                "direction": "outbound",
-                "contact_point": f"phone:{phone.pk}",
-                "accounts": [account.pk],
-                "disposition": "wrong_party",
-            },
-        ),
-        headers=HX,
-    )
+    log_attempt(client, account, phone, disposition="wrong_party")
     phone.refresh_from_db()
     assert phone.status == "bad"
 
