@@ -23,6 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "collections_desk.settings.dev")
+# The session is made here and read by gunicorn: both must sign with the same key.
+os.environ.setdefault("SECRET_KEY", "bench-only-" + "k" * 60)
 
 LUA = """
 local paths = {}
@@ -69,12 +71,15 @@ def main() -> None:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "collections_desk.settings.prod",
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-" + "x" * 60),
         "SECURE_SSL_REDIRECT": "0",
         "SECURE_COOKIES": "0",
         "ALLOWED_HOSTS": "127.0.0.1",
         "LOG_LEVEL": "WARNING",
     }
+    # Prod settings serve hashed static files from the manifest that collectstatic writes.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+    )
     workers = os.environ.get("BENCH_WORKERS", "2")
     server = subprocess.Popen(
         [
@@ -101,6 +106,11 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.2)
+        # A redirect to the login page would be fast and wrong: the session must open a real workspace.
+        probe = urllib.request.Request(f"{base}/work/{ids[0]}/", headers={"Cookie": f"sessionid={session}"})
+        with urllib.request.urlopen(probe, timeout=10) as response:
+            if response.status != 200 or b'id="ws-header"' not in response.read():
+                raise SystemExit("the bench session does not reach the workspace")
         # Warm every worker's connection and caches.
         subprocess.run(
             ["wrk", "-t2", "-c16", "-d5s", "-s", str(work / "ws.lua"), base],
@@ -125,6 +135,7 @@ def main() -> None:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(20)
     line = next(line for line in out.splitlines() if line.startswith("RESULT"))
+
     requests, duration_us, p50, p95, p99, worst, errors = line.split()[1:]
     result = {
         "page": "workspace /work/<id>/",
