@@ -22,5 +22,6 @@ urlpatterns = [
     path("auth/", include("staff.urls")),
     path("accounts/", include("accounts.urls")),
     path("work/", include("workspace.urls")),
+    path("desk/", include("desk.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -9,3 +9,6 @@ class DeskConfig(AppConfig):
 
     name = "desk"
     verbose_name = "Desk"
+
+    def ready(self) -> None:
+        from desk import signals  # noqa: F401 - releases a collector's lease when they log out

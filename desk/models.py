@@ -1,0 +1,215 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import AccountStatus, MoneyField
+
+# Accounts a collector works from a queue. on_hold and closed_* are paused or finished; escalated
+# accounts wait for a manager's decision in the escalation review, not in a collector's queue.
+WORKABLE_STATUSES = (AccountStatus.NEW, AccountStatus.ACTIVE, AccountStatus.IN_ARRANGEMENT)
+
+
+class PriorityWeights(models.Model):
+    """Points per factor (see desk/scoring.py for each factor's unit and cap). The row without a team is
+    the global default; a team row overrides it for that team's accounts. Negative weights are allowed
+    (e.g. to prefer fresh placements)."""
+
+    team = models.OneToOneField(
+        "staff.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="priority_weights"
+    )
+    callback_due = models.IntegerField(default=2000)
+    promise_due = models.IntegerField(default=800)
+    new_placement = models.IntegerField(default=150)
+    balance = models.IntegerField(default=15)
+    days_since_placement = models.IntegerField(default=-4)
+    days_since_contact = models.IntegerField(default=10)
+    attempts_without_rpc = models.IntegerField(default=10)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "priority weights"
+        constraints = [
+            # One global row: NULLs are not distinct here, so a second team-less row is refused.
+            models.UniqueConstraint(fields=["team"], nulls_distinct=False, name="weights_one_per_team"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Weights for {self.team or 'all teams'}"
+
+
+class Queue(models.Model):
+    """A saved filter over one team's workable accounts, ordered by priority. Every collector also has
+    the implicit "My queue" (all their teams, no filter), which is not stored."""
+
+    name = models.CharField(max_length=80)
+    team = models.ForeignKey("staff.Team", on_delete=models.CASCADE, related_name="queues")
+    client = models.ForeignKey(
+        "accounts.Client", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        max_length=20, blank=True, choices=[(s.value, s.label) for s in WORKABLE_STATUSES]
+    )
+    balance_min = MoneyField(null=True, blank=True)
+    balance_max = MoneyField(null=True, blank=True)
+    age_min_days = models.PositiveIntegerField("placed at least (days)", null=True, blank=True)
+    age_max_days = models.PositiveIntegerField("placed at most (days)", null=True, blank=True)
+    state = models.CharField("guarantor's state", max_length=2, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["team__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "name"], name="queue_name_unique_per_team"),
+            models.CheckConstraint(
+                condition=Q(balance_min__isnull=True)
+                | Q(balance_max__isnull=True)
+                | Q(balance_max__gte=F("balance_min")),
+                name="queue_balance_range_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(age_min_days__isnull=True)
+                | Q(age_max_days__isnull=True)
+                | Q(age_max_days__gte=F("age_min_days")),
+                name="queue_age_range_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.team})"
+
+
+class ReleaseReason(models.TextChoices):
+    FINISHED = "finished", "Finished"
+    NEXT = "next", "Moved to the next account"
+    SKIPPED = "skipped", "Skipped"
+    EXPIRED = "expired", "Expired"
+    LOGOUT = "logout", "Logged out"
+    BROKEN = "broken", "Broken by a manager"
+
+
+class Lease(models.Model):
+    """A collector's time-limited hold on one account, and the history of every hold.
+
+    Two partial unique indexes are the guarantee behind DESIGN.md invariant 2: an account has at most one
+    open lease, and a collector holds at most one. An expired lease stays open (released_at NULL) until
+    the next claimer of that account closes it, with released_at = expires_at, so the history never shows
+    two holds of an account overlapping in time.
+    """
+
+    ReleaseReason = ReleaseReason
+
+    class SkipReason(models.TextChoices):
+        NO_GOOD_PHONE = "no_good_phone", "No good phone number"
+        OUTSIDE_HOURS = "outside_hours", "Outside the guarantor's calling hours"
+        NEEDS_MANAGER = "needs_manager", "Needs a manager"
+        WAITING_INFO = "waiting_info", "Waiting for information"
+        OTHER = "other", "Other"
+
+    account = models.ForeignKey(
+        "accounts.PatientAccount", on_delete=models.PROTECT, db_index=False, related_name="+"
+    )
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, db_index=False, related_name="leases"
+    )
+    queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    claimed_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    released_at = models.DateTimeField(null=True, blank=True)
+    release_reason = models.CharField(max_length=10, choices=ReleaseReason.choices, blank=True)
+    skip_reason = models.CharField(max_length=20, choices=SkipReason.choices, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"], condition=Q(released_at__isnull=True), name="lease_one_open_per_account"
+            ),
+            models.UniqueConstraint(
+                fields=["holder"], condition=Q(released_at__isnull=True), name="lease_one_open_per_holder"
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("claimed_at")), name="lease_expires_after_claim"
+            ),
+            models.CheckConstraint(
+                condition=Q(released_at__isnull=True, release_reason="")
+                | Q(released_at__gte=F("claimed_at"), release_reason__in=ReleaseReason.values),
+                name="lease_release_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "claimed_at"], name="lease_account_time"),
+            models.Index(fields=["holder", "-claimed_at"], name="lease_holder_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lease {self.pk} on account {self.account_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.released_at is None and self.expires_at > timezone.now()
+
+
+class AccountPriority(models.Model):
+    """The materialized priority of one account: its score, the points of each factor, and the facts
+    queues filter on (copied from the account so a queue reads one table through one index).
+
+    Written only by `desk.services` (the set-based rescore, `account_rescore`, and the lease services for
+    `lease`/`held_until`). `lease`/`held_until` mirror the open lease so that the claimer's row lock and
+    update make "not held" part of the same SKIP LOCKED pick (see services.lease_claim_next).
+    """
+
+    account = models.OneToOneField(
+        "accounts.PatientAccount", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    team = models.ForeignKey("staff.Team", on_delete=models.CASCADE, db_index=False, related_name="+")
+    client = models.ForeignKey("accounts.Client", on_delete=models.CASCADE, db_index=False, related_name="+")
+    status = models.CharField(max_length=20)
+    workable = models.BooleanField()
+    balance = MoneyField()
+    placement_date = models.DateField()
+    state = models.CharField(max_length=2, blank=True)
+    next_action_at = models.DateTimeField(null=True, blank=True)
+    # The callback time while it is still in the future at scoring time: such a callback is not in
+    # `score` yet, and claim-next finds it through its own small index once it falls due.
+    callback_pending_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    attempts_without_rpc = models.IntegerField(default=0)
+    score = models.IntegerField()
+    factors = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+    lease = models.ForeignKey(
+        Lease, null=True, blank=True, on_delete=models.SET_NULL, db_index=False, related_name="+"
+    )
+    held_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "account priorities"
+        indexes = [
+            # "Highest score among workable accounts of team T": walked in order, held rows filtered.
+            models.Index(
+                fields=["team", "-score", "account"], condition=Q(workable=True), name="prio_team_score"
+            ),
+            # Queues spanning several teams (managers, admins) walk the global order instead.
+            models.Index(fields=["-score", "account"], condition=Q(workable=True), name="prio_score"),
+            models.Index(
+                fields=["callback_pending_at"],
+                condition=Q(callback_pending_at__isnull=False, workable=True),
+                name="prio_callback_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Priority {self.score} of account {self.account_id}"

@@ -34,6 +34,7 @@ from contacts.services import (
     rpv_current,
     rpv_verify,
 )
+from desk.services import account_rescore
 from workspace.forms import (
     AddressForm,
     AttemptForm,
@@ -92,6 +93,12 @@ def _context(request: AuthedRequest, account: PatientAccount, **forms: Form) -> 
         "hold_form": forms.get("hold_form") or HoldForm(),
         "note_form": NoteForm(),
     }
+
+
+def _rescore(accounts: list[PatientAccount]) -> None:
+    # The queue must see an attempt, a callback or a hold at once, not at the next periodic rescore.
+    for account in accounts:
+        account_rescore(account_id=account.pk)
 
 
 def _act(
@@ -168,6 +175,7 @@ def attempt_create(request: AuthedRequest, account_id: int) -> HttpResponse:
             callback_schedule(
                 accounts=kwargs["accounts"], at=form.cleaned_data["callback_at"], actor=request.user
             )
+        _rescore(kwargs["accounts"])
 
     return _act(request, account, form=form, form_name="attempt_form", partial="attempt-form", action=log)
 
@@ -203,6 +211,7 @@ def callback_create(request: AuthedRequest, account_id: int) -> HttpResponse:
         callback_schedule(
             accounts=[account], at=form.cleaned_data["at"], actor=request.user, note=form.cleaned_data["note"]
         )
+        _rescore([account])
 
     return _act(
         request, account, form=form, form_name="callback_form", partial="callback-form", action=schedule
@@ -278,6 +287,7 @@ def hold_create(request: AuthedRequest, account_id: int) -> HttpResponse:
             details=form.details(),
             actor=request.user,
         )
+        _rescore([account])
 
     return _act(request, account, form=form, form_name="hold_form", partial="holds", action=place)
 
@@ -296,6 +306,7 @@ def hold_end(request: AuthedRequest, account_id: int, hold_id: int) -> HttpRespo
 
     def release() -> None:
         hold_release(hold=hold, actor=request.user, reason=form.cleaned_data["reason"])
+        _rescore([hold.account])
 
     return _act(
         request,

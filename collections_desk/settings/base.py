@@ -138,6 +138,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.ledger_check",
         "schedule": crontab(hour=4, minute=15),
     },
+    "desk-queue-rescore": {  # https://crontab.guru/#*/15_*_*_*_* (due callbacks surface sooner: see desk)
+        "task": "desk.tasks.queue_rescore",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 # --- Auth -------------------------------------------------------------------------------------

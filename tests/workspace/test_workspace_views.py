@@ -308,3 +308,21 @@ def test_releasing_a_hold_needs_a_reason_and_a_tampered_status_changes_nothing(c
     client.post(url("phone-status", account, phone.pk), prefixed("phone-status", {"status": "good"}))
     phone.refresh_from_db()
     assert phone.status == "good"
+
+
+def test_the_queue_sees_an_attempt_and_a_hold_at_once(client, desk):
+    from desk.models import AccountPriority
+
+    account, phone = desk
+    log_attempt(client, account, phone, disposition="no_answer")
+    log_attempt(client, account, phone, disposition="busy")
+    priority = AccountPriority.objects.get(account=account)
+    assert priority.attempts_without_rpc == 2
+    assert priority.workable is True
+
+    client.post(
+        url("hold-create", account),
+        prefixed("hold", {"kind": "bankruptcy", "medium": "written", "bankruptcy_case": "26-10442"}),
+    )
+    priority.refresh_from_db()
+    assert (priority.status, priority.workable) == ("on_hold", False)

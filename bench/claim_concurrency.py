@@ -1,0 +1,193 @@
+"""Claim-next under contention on the 1M-account data: 32 collectors (processes, each with its own
+connection) doing "work next account" for BENCH_SECONDS, against a raw SKIP LOCKED loop on the same
+table in the same run; then the lease history is checked with SQL for double claims.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cd_bench .venv/bin/python bench/claim_concurrency.py
+
+Each service claim is `lease_claim_next`, which first releases the collector's previous lease (reason
+"next"), exactly what the "Work next account" button does; the last lease is finished at the end. The
+raw loop is one UPDATE … WHERE account_id = (SELECT … FOR UPDATE SKIP LOCKED) RETURNING to claim and one
+UPDATE to release, autocommitted, on desk_accountpriority. Targets ([queue] issue): 0 double claims,
+service claims/s >= 50% of raw cycles/s. BENCH_WORKERS (default 32), BENCH_SECONDS (default 60),
+BENCH_TEAM (default East).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "collections_desk.settings.dev")
+
+RAW_CLAIM = """
+UPDATE desk_accountpriority SET held_until = now() + interval '15 minutes'
+ WHERE account_id = (
+       SELECT account_id FROM desk_accountpriority
+        WHERE team_id = %s AND workable AND (held_until IS NULL OR held_until <= now())
+        ORDER BY score DESC, account_id LIMIT 1
+          FOR UPDATE SKIP LOCKED)
+RETURNING account_id
+"""
+RAW_RELEASE = "UPDATE desk_accountpriority SET held_until = NULL WHERE account_id = %s"
+
+# Two leases of one account whose [claimed_at, released_at) intervals meet: a double claim.
+OVERLAPS = """
+SELECT count(*) FROM desk_lease a JOIN desk_lease b
+  ON a.account_id = b.account_id AND a.id < b.id
+ AND tstzrange(a.claimed_at, coalesce(a.released_at, a.expires_at))
+  && tstzrange(b.claimed_at, coalesce(b.released_at, b.expires_at))
+ WHERE a.claimed_at >= %s AND b.claimed_at >= %s
+"""
+
+
+def _django() -> None:
+    import django
+
+    django.setup()
+
+
+def raw_worker(team_id: int, seconds: float, start_at: float, out: mp.Queue) -> None:
+    import psycopg
+
+    _django()
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    conn = psycopg.connect(
+        host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"], autocommit=True
+    )
+    cycles = 0
+    while time.time() < start_at:
+        time.sleep(0.001)
+    deadline = time.time() + seconds
+    with conn.cursor() as cur:
+        while time.time() < deadline:
+            cur.execute(RAW_CLAIM, [team_id])
+            row = cur.fetchone()
+            if row is None:
+                continue
+            cur.execute(RAW_RELEASE, [row[0]])
+            cycles += 1
+    conn.close()
+    out.put(cycles)
+
+
+def service_worker(user_id: int, seconds: float, start_at: float, out: mp.Queue) -> None:
+    _django()
+    from desk.selectors import queue_choice_get
+    from desk.services import lease_claim_next, lease_finish
+    from staff.models import User
+
+    user = User.objects.get(pk=user_id)
+    choice = queue_choice_get(user=user, queue_id=None)
+    claims = empty = 0
+    lease = None
+    while time.time() < start_at:
+        time.sleep(0.001)
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        lease = lease_claim_next(user=user, choice=choice)
+        if lease is None:
+            empty += 1
+        else:
+            claims += 1
+    if lease is not None:
+        lease_finish(lease_id=lease.pk, user=user)
+    out.put((claims, empty))
+
+
+def run(target, args_list: list[tuple], seconds: float) -> tuple[list, float]:
+    ctx = mp.get_context("fork")
+    out = ctx.Queue()
+    start_at = time.time() + 3.0  # every process connected and set up before the clock starts
+    procs = [ctx.Process(target=target, args=(*a, seconds, start_at, out)) for a in args_list]
+    for p in procs:
+        p.start()
+    results = [out.get() for _ in procs]
+    for p in procs:
+        p.join()
+    return results, seconds
+
+
+def main() -> None:
+    _django()
+    from django.db import connection
+
+    from desk.models import Lease
+    from staff.models import Team, User
+    from tests.factories import password_hash
+
+    workers = int(os.environ.get("BENCH_WORKERS", "32"))
+    seconds = float(os.environ.get("BENCH_SECONDS", "60"))
+    team = Team.objects.get(name=os.environ.get("BENCH_TEAM", "East"))
+    users = []
+    for i in range(1, workers + 1):
+        user, _ = User.objects.get_or_create(
+            username=f"bench_claim_{i:02d}",
+            defaults={
+                "role": User.Role.COLLECTOR,
+                "first_name": "Bench",
+                "last_name": f"Collector {i}",
+                "password": password_hash(),
+            },
+        )
+        user.teams.set([team])
+        users.append(user)
+    # Leftovers of an interrupted run: give their accounts back.
+    from desk.services import lease_release_on_logout
+
+    for user in users:
+        lease_release_on_logout(user=user)
+    connection.close()  # no connection may be shared with the forked workers
+
+    started = time.time()
+    from datetime import UTC, datetime
+
+    since = datetime.fromtimestamp(started, UTC)
+
+    raw, _ = run(raw_worker, [(team.pk,)] * workers, seconds)
+    connection.close()
+    service, _ = run(service_worker, [(u.pk,) for u in users], seconds)
+
+    with connection.cursor() as cursor:
+        cursor.execute(OVERLAPS, [since, since])
+        overlaps = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT count(*), count(DISTINCT account_id), count(*) FILTER (WHERE released_at IS NULL) "
+            "FROM desk_lease WHERE claimed_at >= %s AND holder_id = ANY(%s)",
+            [since, [u.pk for u in users]],
+        )
+        leases, accounts, still_open = cursor.fetchone()
+        # The raw loop's marks are released as it goes; clear any a killed run left behind.
+        cursor.execute(
+            "UPDATE desk_accountpriority SET held_until = NULL WHERE lease_id IS NULL AND held_until > now()"
+        )
+    raw_total = sum(raw)
+    claims = sum(c for c, _ in service)
+    summary = {
+        "workers": workers,
+        "seconds": seconds,
+        "team": team.name,
+        "raw_skip_locked_cycles": raw_total,
+        "raw_cycles_per_s": round(raw_total / seconds, 1),
+        "service_claims": claims,
+        "service_empty_claims": sum(e for _, e in service),
+        "service_claims_per_s": round(claims / seconds, 1),
+        "ratio": round(claims / raw_total, 3) if raw_total else None,
+        "leases_written": leases,
+        "distinct_accounts": accounts,
+        "leases_still_open": still_open,
+        "overlapping_lease_pairs": overlaps,
+        "open_leases_total": Lease.objects.filter(released_at__isnull=True).count(),
+    }
+    print(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+"""The app's URLs plus /bench/one-query/: the bare baseline the queue page is measured against (one
+indexed query, no template, no session or user lookup), served by the same gunicorn in the same run."""
+
+from __future__ import annotations
+
+import random
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+
+from collections_desk.urls import urlpatterns as app_urlpatterns
+
+_RANDOM = random.Random(7)
+
+
+def one_query(request: HttpRequest) -> HttpResponse:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT balance FROM accounts_patientaccount WHERE id = %s", [_RANDOM.randint(1, 1_000_000)]
+        )
+        row = cursor.fetchone()
+    return HttpResponse(str(row[0] if row else ""), content_type="text/plain")
+
+
+urlpatterns = [path("bench/one-query/", one_query), *app_urlpatterns]

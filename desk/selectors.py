@@ -1,0 +1,340 @@
+"""Reads for the desk: queues, their rows with the reasons for each row's place, weights, leases and the
+manager's desk view. Accounts are reached through `accounts_visible_to` like everywhere else."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Q
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import AccountStatus
+from accounts.selectors import accounts_visible_to
+from contacts.models import ContactAttempt
+from desk.models import Lease, PriorityWeights, Queue
+from desk.scoring import FACTOR_NAMES, factor_phrase
+from staff.models import Team, User
+
+# The dispositions the manager's desk view counts as right-party contacts (they were conversations).
+RPC_DISPOSITIONS = ("conversation", "promise", "dispute", "refused")
+
+
+def workspace_url(account_id: int) -> str:
+    """Where a collector lands after claiming an account: the account workspace."""
+    return reverse("workspace:account", args=[account_id])
+
+
+def lease_duration() -> timedelta:
+    return timedelta(minutes=getattr(settings, "DESK_LEASE_MINUTES", 15))
+
+
+def can_manage(user: Any) -> bool:
+    return getattr(user, "is_authenticated", False) and (user.is_admin_role or user.is_manager_role)
+
+
+def team_ids_visible_to(user: Any) -> list[int]:
+    """The teams whose accounts `accounts_visible_to(user)` returns: all for admins, their own else."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    if user.is_admin_role:
+        return list(Team.objects.order_by("id").values_list("id", flat=True))
+    return list(user.teams.order_by("id").values_list("id", flat=True))
+
+
+# --- Weights ---------------------------------------------------------------------------------------
+
+
+def _as_dict(w: PriorityWeights) -> dict[str, int]:
+    return {name: getattr(w, name) for name in FACTOR_NAMES}
+
+
+def weights_defaults() -> dict[str, int]:
+    return _as_dict(PriorityWeights())
+
+
+def weights_resolved() -> dict[int, dict[str, int]]:
+    """Every team's effective weights: its own row, else the global row, else the model defaults."""
+    rows = {w.team_id: _as_dict(w) for w in PriorityWeights.objects.all()}
+    default = rows.get(None) or weights_defaults()
+    return {team_id: rows.get(team_id, default) for team_id in Team.objects.values_list("id", flat=True)}
+
+
+def weights_for(*, team: Team | None) -> PriorityWeights:
+    """The row a manager edits: the team's override, or an unsaved copy of the global weights."""
+    if team is not None:
+        own = PriorityWeights.objects.filter(team=team).first()
+        if own is not None:
+            return own
+    base = PriorityWeights.objects.filter(team__isnull=True).first() or PriorityWeights()
+    return PriorityWeights(team=team, **_as_dict(base)) if team is not None else base
+
+
+# --- Queues ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueChoice:
+    """A queue as a user sees it: the implicit "My queue" (id None) or a saved one."""
+
+    id: int | None
+    name: str
+    team_ids: tuple[int, ...]
+    queue: Queue | None = None
+
+
+def queues_for(user: Any) -> list[QueueChoice]:
+    teams = team_ids_visible_to(user)
+    mine = QueueChoice(id=None, name="My queue", team_ids=tuple(teams))
+    saved = Queue.objects.filter(team_id__in=teams, is_active=True).select_related("team")
+    return [
+        mine,
+        *(
+            QueueChoice(id=q.pk, name=f"{q.name} · {q.team.name}", team_ids=(q.team_id,), queue=q)
+            for q in saved
+        ),
+    ]
+
+
+def queue_choice_get(*, user: Any, queue_id: int | None) -> QueueChoice:
+    """The queue `queue_id` if the user may work it (404 otherwise); None is "My queue"."""
+    teams = team_ids_visible_to(user)
+    if queue_id is None:
+        return QueueChoice(id=None, name="My queue", team_ids=tuple(teams))
+    q = Queue.objects.filter(pk=queue_id, team_id__in=teams, is_active=True).select_related("team").first()
+    if q is None:
+        raise Http404("No such queue")
+    return QueueChoice(id=q.pk, name=f"{q.name} · {q.team.name}", team_ids=(q.team_id,), queue=q)
+
+
+def queue_filter_sql(queue: Queue | None, *, today: Any) -> tuple[str, list[Any]]:
+    """The saved filter as SQL over desk_accountpriority (aliased p)."""
+    if queue is None:
+        return "", []
+    parts, params = [], []
+    if queue.client_id:
+        parts.append("p.client_id = %s")
+        params.append(queue.client_id)
+    if queue.status:
+        parts.append("p.status = %s")
+        params.append(queue.status)
+    if queue.balance_min is not None:
+        parts.append("p.balance >= %s")
+        params.append(queue.balance_min)
+    if queue.balance_max is not None:
+        parts.append("p.balance <= %s")
+        params.append(queue.balance_max)
+    if queue.age_min_days is not None:
+        parts.append("p.placement_date <= %s")
+        params.append(today - timedelta(days=queue.age_min_days))
+    if queue.age_max_days is not None:
+        parts.append("p.placement_date >= %s")
+        params.append(today - timedelta(days=queue.age_max_days))
+    if queue.state:
+        parts.append("p.state = %s")
+        params.append(queue.state.upper())
+    return "".join(f" AND {part}" for part in parts), params
+
+
+def team_filter_sql(team_ids: tuple[int, ...] | list[int]) -> tuple[str, list[Any]]:
+    # One team as an equality: PostgreSQL then walks prio_team_score in score order. Several teams use
+    # = ANY, which it serves from the global prio_score index, filtering by team.
+    if len(team_ids) == 1:
+        return "p.team_id = %s", [team_ids[0]]
+    return "p.team_id = ANY(%s)", [list(team_ids)]
+
+
+@dataclass
+class QueueRow:
+    """One queue line, ready to print: plain values rather than model instances (a page of 50 rows
+    would otherwise build 150 objects and format 50 balances through the localization machinery)."""
+
+    account_id: int
+    account_number: str
+    guarantor: str
+    client_code: str
+    balance: Decimal
+    balance_text: str
+    status: str
+    status_label: str
+    score: int
+    points: dict[str, int]
+    reasons: list[tuple[str, str]] = field(default_factory=list)
+    rank: str = ""
+    score_text: str = ""
+
+
+_ROWS_SQL = """
+SELECT account_id, score, factors, callback_pending_at, team_id, last_attempt_at, attempts_without_rpc FROM (
+    (SELECT p.account_id, p.score, p.factors, p.callback_pending_at, p.team_id, p.last_attempt_at,
+            p.attempts_without_rpc
+       FROM desk_accountpriority p
+      WHERE p.callback_pending_at <= %s AND p.workable AND {teams}
+        AND (p.held_until IS NULL OR p.held_until <= %s){filters}
+      ORDER BY p.callback_pending_at LIMIT %s)
+    UNION ALL
+    (SELECT p.account_id, p.score, p.factors, p.callback_pending_at, p.team_id, p.last_attempt_at,
+            p.attempts_without_rpc
+       FROM desk_accountpriority p
+      WHERE p.workable AND {teams}
+        AND (p.held_until IS NULL OR p.held_until <= %s){filters}
+      ORDER BY p.score DESC, p.account_id LIMIT %s)
+) rows
+"""
+
+
+def queue_rows(
+    *, user: Any, choice: QueueChoice, limit: int = 50, now: datetime | None = None
+) -> list[QueueRow]:
+    """The next `limit` accounts of a queue in the order claim-next would hand them out (accounts held
+    by someone are left out), each with the factors that put it there. Three queries whatever `limit`:
+    the priority rows, the weights, and the accounts (through accounts_visible_to)."""
+    now = now or timezone.now()
+    if not choice.team_ids:
+        return []
+    teams_sql, teams_params = team_filter_sql(choice.team_ids)
+    filters_sql, filters_params = queue_filter_sql(choice.queue, today=now.astimezone(UTC).date())
+    sql = _ROWS_SQL.format(teams=teams_sql, filters=filters_sql)
+    params = [now, *teams_params, now, *filters_params, limit, *teams_params, now, *filters_params, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        raw = cursor.fetchall()
+    callback_weight = {t: w["callback_due"] for t, w in weights_resolved().items()}
+    ranked: dict[int, tuple[int, dict[str, int]]] = {}
+    facts: dict[int, tuple[datetime | None, int]] = {}
+    for account_id, score, factors, pending_at, team_id, last_attempt_at, no_rpc in raw:
+        facts[account_id] = (last_attempt_at, no_rpc)
+        # Django keeps jsonb as text on a raw cursor (its fields decode it); decode it here the same way.
+        points = json.loads(factors) if isinstance(factors, str) else dict(factors)
+        if pending_at is not None and pending_at <= now and "callback_due" not in points:
+            # Fell due since the last rescore: counted now, as claim-next counts it.
+            points["callback_due"] = callback_weight.get(team_id, 0)
+            score += points["callback_due"]
+        ranked[account_id] = (score, points)
+    order = sorted(ranked, key=lambda a: (-ranked[a][0], a))[:limit]
+    fields = (
+        "id",
+        "client_account_number",
+        "balance",
+        "status",
+        "placement_date",
+        "guarantor__first_name",
+        "guarantor__last_name",
+        "client__code",
+    )
+    found = {v[0]: v for v in accounts_visible_to(user).filter(pk__in=order).values_list(*fields)}
+    today = now.astimezone(UTC).date()
+    labels = dict(AccountStatus.choices)
+    rows = []
+    for account_id in order:
+        values = found.get(account_id)
+        if values is None:  # the priority row is stale (moved team); the next rescore fixes it
+            continue
+        _, number, balance, status, placement_date, first, last, client_code = values
+        score, points = ranked[account_id]
+        last_attempt_at, no_rpc = facts[account_id]
+        top = sorted(((n, p) for n, p in points.items() if p > 0), key=lambda item: -item[1])[:3]
+        reasons = [
+            (
+                factor_phrase(
+                    name,
+                    balance=balance,
+                    placement_date=placement_date,
+                    today=today,
+                    last_attempt_at=last_attempt_at,
+                    now=now,
+                    attempts_without_rpc=no_rpc,
+                ),
+                str(pts),  # strings: the template would localize every integer (slow, and pointless)
+            )
+            for name, pts in top
+        ]
+        rows.append(
+            QueueRow(
+                account_id=account_id,
+                account_number=number,
+                guarantor=f"{last}, {first}",
+                client_code=client_code,
+                balance=balance,
+                balance_text=f"${balance:,.2f}",
+                status=status,
+                status_label=labels.get(status, status),
+                score=score,
+                points=points,
+                reasons=reasons,
+                rank=str(len(rows) + 1),
+                score_text=str(score),
+            )
+        )
+    return rows
+
+
+# --- Leases ----------------------------------------------------------------------------------------
+
+
+def lease_open_for(*, user: Any) -> Lease | None:
+    """The user's open lease, if any (an expired one is not open: someone else may have the account)."""
+    return (
+        Lease.objects.filter(holder_id=user.pk, released_at__isnull=True, expires_at__gt=timezone.now())
+        .select_related("account")
+        .first()
+    )
+
+
+@dataclass
+class DeskRow:
+    collector: User
+    lease: Lease | None
+    attempts: int
+    rpcs: int
+    promises: int
+
+
+def desk_overview(*, user: Any, now: datetime | None = None) -> list[DeskRow]:
+    """For a manager (their teams) or an admin (all): each collector, their open lease, and today's
+    counts (UTC day) of attempts, right-party contacts and promises. Three queries."""
+    now = now or timezone.now()
+    teams = team_ids_visible_to(user)
+    collectors = list(
+        User.objects.filter(role=User.Role.COLLECTOR, is_active=True, teams__in=teams)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+    ids = [c.pk for c in collectors]
+    leases = {
+        lease.holder_id: lease
+        for lease in Lease.objects.filter(
+            holder_id__in=ids, released_at__isnull=True, expires_at__gt=now
+        ).select_related("account__guarantor")
+    }
+    start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    counts = {
+        row["actor_id"]: row
+        for row in ContactAttempt.objects.filter(
+            actor_id__in=ids, occurred_at__gte=start, occurred_at__lte=now
+        )
+        .values("actor_id")
+        .annotate(
+            attempts=Count("id"),
+            rpcs=Count("id", filter=Q(disposition__in=RPC_DISPOSITIONS)),
+            promises=Count("id", filter=Q(disposition="promise")),
+        )
+    }
+    empty = {"attempts": 0, "rpcs": 0, "promises": 0}
+    return [
+        DeskRow(
+            collector=c,
+            lease=leases.get(c.pk),
+            attempts=counts.get(c.pk, empty)["attempts"],
+            rpcs=counts.get(c.pk, empty)["rpcs"],
+            promises=counts.get(c.pk, empty)["promises"],
+        )
+        for c in collectors
+    ]

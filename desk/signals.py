@@ -1,0 +1,17 @@
+"""Logging out gives the collector's account back to the queue. Django announces logouts only through a
+signal (staff/signals.py listens to the same one for the audit log), so the desk listens too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_out
+from django.dispatch import receiver
+
+
+@receiver(user_logged_out)
+def _release_on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    from desk.services import lease_release_on_logout
+
+    if user is not None and getattr(user, "pk", None):
+        lease_release_on_logout(user=user)

@@ -1,0 +1,261 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve, reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+
+from audit.services import audit_record_view
+from collections_desk.lib.http import AuthedRequest
+from desk.forms import QueueForm, SkipForm, WeightsForm
+from desk.models import Lease
+from desk.scoring import FACTOR_NAMES, callback_dominance_gap
+from desk.selectors import (
+    can_manage,
+    desk_overview,
+    lease_open_for,
+    queue_choice_get,
+    queue_rows,
+    queues_for,
+    weights_for,
+    workspace_url,
+)
+from desk.services import (
+    LeaseLost,
+    lease_break,
+    lease_claim_next,
+    lease_finish,
+    lease_renew,
+    lease_skip,
+    queue_create,
+    weights_update,
+)
+from staff.models import Team
+
+PAGE_SIZE = 50
+QUEUE = "desk/queue.html"
+MANAGER = "desk/manager.html"
+
+
+def _queue_url(queue_id: int | None) -> str:
+    return reverse("desk:queue-saved", args=[queue_id]) if queue_id else reverse("desk:queue")
+
+
+def _manager_only(request: AuthedRequest) -> None:
+    # Pages a role may not use do not exist for it (404, like accounts of other teams).
+    if not can_manage(request.user):
+        raise Http404("No such page")
+
+
+@require_GET
+@login_required
+def queue_page(request: AuthedRequest, queue_id: int | None = None) -> HttpResponse:
+    choice = queue_choice_get(user=request.user, queue_id=queue_id)
+    rows = queue_rows(user=request.user, choice=choice, limit=PAGE_SIZE)
+    audit_record_view(
+        actor=request.user,
+        action="accounts.account.viewed",
+        account_ids=[r.account_id for r in rows],
+        data={"via": "queue"},
+    )
+    context = {
+        "choice": choice,
+        "queues": queues_for(request.user),
+        "rows": rows,
+        "lease": lease_open_for(user=request.user),
+        "skip_form": SkipForm(),
+        "can_manage": can_manage(request.user),
+    }
+    template = f"{QUEUE}#queue-rows" if request.htmx and not request.htmx.boosted else QUEUE
+    return render(request, template, context)
+
+
+@require_POST
+@login_required
+def claim_next(request: AuthedRequest) -> HttpResponse:
+    raw = request.POST.get("queue") or ""
+    choice = queue_choice_get(user=request.user, queue_id=int(raw) if raw.isdigit() else None)
+    lease = lease_claim_next(user=request.user, choice=choice)
+    if lease is None:
+        messages.info(request, f"Nothing left to work in {choice.name}.")
+        target = _queue_url(choice.id)
+    else:
+        target = workspace_url(lease.account_id)
+    return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
+
+
+@require_GET
+@login_required
+def lease_bar(request: AuthedRequest) -> HttpResponse:
+    """The strip under the top bar showing what the user holds. It renews the lease every few minutes
+    only while the page shown is that account's, i.e. while the collector is working it."""
+    lease = lease_open_for(user=request.user)
+    return _lease_bar_response(request, lease)
+
+
+def _lease_bar_response(request: AuthedRequest, lease: Lease | None, *, lost: bool = False) -> HttpResponse:
+    working = False
+    if lease is not None and request.htmx:
+        # Any page about the leased account (the account page, the workspace) counts as working it.
+        path = urlsplit(request.htmx.current_url_abs_path or "").path
+        try:
+            match = resolve(path)
+        except Resolver404:
+            match = None
+        working = match is not None and match.kwargs.get("account_id") == lease.account_id
+    return render(
+        request,
+        "desk/_lease_bar.html",
+        {"lease": lease, "working": working, "lost": lost, "skip_form": SkipForm()},
+    )
+
+
+@require_POST
+@login_required
+def lease_renew_view(request: AuthedRequest, lease_id: int) -> HttpResponse:
+    try:
+        lease = lease_renew(lease_id=lease_id, user=request.user)
+    except LeaseLost:
+        if not request.htmx:
+            messages.warning(request, "Your hold on that account had ended; it is back in the queue.")
+            return redirect("desk:queue")
+        return trigger_client_event(_lease_bar_response(request, None, lost=True), "lease-changed")
+    if not request.htmx:
+        return redirect(workspace_url(lease.account_id))
+    return _lease_bar_response(request, lease)
+
+
+@require_POST
+@login_required
+def lease_release_view(request: AuthedRequest, lease_id: int) -> HttpResponse:
+    """Finish, skip (with a reason) or finish-and-take-the-next, from the lease bar or the queue page."""
+    action = request.POST.get("action", "finish")
+    raw = request.POST.get("queue") or ""
+    queue_id = int(raw) if raw.isdigit() else None
+    if action == "skip":
+        form = SkipForm(request.POST)
+        if not form.is_valid():
+            choice = queue_choice_get(user=request.user, queue_id=queue_id)
+            context = {
+                "choice": choice,
+                "queues": queues_for(request.user),
+                "rows": [],
+                "lease": lease_open_for(user=request.user),
+                "skip_form": form,
+                "can_manage": can_manage(request.user),
+            }
+            return render(request, QUEUE, context, status=200)
+        try:
+            lease_skip(
+                lease_id=lease_id,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as e:  # pragma: no cover - the form checks the same rules
+            messages.error(request, " ".join(e.messages))
+        else:
+            messages.success(request, "Skipped; the account is back in the queue.")
+    elif action == "next":
+        choice = queue_choice_get(user=request.user, queue_id=queue_id)
+        lease_finish(lease_id=lease_id, user=request.user)
+        lease = lease_claim_next(user=request.user, choice=choice)
+        target = workspace_url(lease.account_id) if lease else _queue_url(queue_id)
+        if lease is None:
+            messages.info(request, f"Nothing left to work in {choice.name}.")
+        return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
+    else:
+        lease_finish(lease_id=lease_id, user=request.user)
+        messages.success(request, "Done with that account.")
+    target = _queue_url(queue_id)
+    return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
+
+
+@require_GET
+@login_required
+def desk_page(request: AuthedRequest) -> HttpResponse:
+    _manager_only(request)
+    rows = desk_overview(user=request.user)
+    template = f"{MANAGER}#desk-table" if request.htmx else MANAGER
+    return render(request, template, {"rows": rows})
+
+
+@require_POST
+@login_required
+def lease_break_view(request: AuthedRequest, lease_id: int) -> HttpResponse:
+    _manager_only(request)
+    if lease_break(lease_id=lease_id, actor=request.user):
+        messages.success(request, "Lease broken; the account is back in the queue.")
+    if not request.htmx:
+        return redirect("desk:manager")
+    response = render(request, f"{MANAGER}#desk-table", {"rows": desk_overview(user=request.user)})
+    return trigger_client_event(response, "lease-changed")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def weights_page(request: AuthedRequest) -> HttpResponse:
+    _manager_only(request)
+    user = request.user
+    teams = Team.objects.all() if user.is_admin_role else user.teams.all()
+    raw = request.GET.get("team") or request.POST.get("team") or ""
+    team = None
+    if raw.isdigit():
+        team = teams.filter(pk=int(raw)).first()
+        if team is None:
+            raise Http404("No such team")
+    elif not user.is_admin_role:
+        team = teams.first()  # only admins edit the global default
+        if team is None:
+            raise Http404("No team")
+    current = weights_for(team=team)
+    initial = {name: getattr(current, name) for name in FACTOR_NAMES}
+    if request.method == "POST":
+        form = WeightsForm(request.POST)
+        if form.is_valid():
+            try:
+                change = weights_update(team=team, actor=user, values=form.cleaned_data)
+            except ValidationError as e:
+                form.add_error(None, e)
+            else:
+                changed = ", ".join(change.changed) or "nothing"
+                messages.success(request, f"Weights saved ({changed} changed); the queue is being rescored.")
+                url = reverse("desk:weights") + (f"?team={team.pk}" if team else "")
+                return redirect(url)
+    else:
+        form = WeightsForm(initial=initial)
+    context = {
+        "form": form,
+        "team": team,
+        "teams": teams,
+        "is_admin": user.is_admin_role,
+        "gap": callback_dominance_gap(initial),
+        "overridden": team is not None and current.pk is not None,
+    }
+    return render(request, "desk/weights.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def queue_create_page(request: AuthedRequest) -> HttpResponse:
+    _manager_only(request)
+    user = request.user
+    teams = Team.objects.all() if user.is_admin_role else user.teams.all()
+    form = QueueForm(request.POST or None, teams=teams)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        team, name = data.pop("team"), data.pop("name")
+        try:
+            queue = queue_create(actor=user, team=team, name=name, **data)
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(request, f"Queue “{queue.name}” saved.")
+            return redirect("desk:queue-saved", queue.pk)
+    return render(request, "desk/queue_form.html", {"form": form})

@@ -1,0 +1,339 @@
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import Counter
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.http import Http404
+
+from audit.models import AuditEvent
+from desk.models import AccountPriority, Lease
+from desk.selectors import QueueChoice, queue_choice_get
+from desk.services import (
+    LeaseLost,
+    account_rescore,
+    lease_break,
+    lease_claim_next,
+    lease_finish,
+    lease_release_on_logout,
+    lease_renew,
+    lease_skip,
+    queue_rescore,
+)
+from tests.factories import PatientAccountFactory, UserFactory
+
+T0 = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
+
+# SQL the benchmark uses too: two leases of one account whose [claimed_at, released_at) intervals meet.
+OVERLAPS = """
+SELECT count(*) FROM desk_lease a JOIN desk_lease b
+  ON a.account_id = b.account_id AND a.id < b.id
+ AND tstzrange(a.claimed_at, coalesce(a.released_at, a.expires_at))
+  && tstzrange(b.claimed_at, coalesce(b.released_at, b.expires_at))
+"""
+
+
+def my_queue(user) -> QueueChoice:
+    return queue_choice_get(user=user, queue_id=None)
+
+
+def overlapping_leases() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(OVERLAPS)
+        return cursor.fetchone()[0]
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(T0, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def three(east, frozen):
+    """Three East accounts with distinct balances: high, middle, low priority."""
+    accounts = [
+        PatientAccountFactory(team=east, balance=amount, client_account_number=f"E-{amount}")
+        for amount in ("9000.00", "5000.00", "1000.00")
+    ]
+    queue_rescore()
+    return accounts
+
+
+pytestmark = pytest.mark.django_db
+
+
+def test_claim_takes_the_highest_priority_account_and_records_the_lease(collector, three):
+    lease = lease_claim_next(user=collector, choice=my_queue(collector))
+    assert lease.account_id == three[0].pk
+    assert (lease.claimed_at, lease.expires_at) == (T0, T0 + dt.timedelta(minutes=15))
+    assert AccountPriority.objects.get(account=three[0]).lease_id == lease.pk
+    event = AuditEvent.objects.get(action="desk.lease.claimed")
+    assert (event.actor, event.account_id, event.data["lease_id"]) == (collector, three[0].pk, lease.pk)
+
+
+def test_a_second_collector_gets_the_next_account_not_the_held_one(collector, east, three):
+    other = UserFactory(role="collector", teams=[east])
+    first = lease_claim_next(user=collector, choice=my_queue(collector))
+    second = lease_claim_next(user=other, choice=my_queue(other))
+    assert [first.account_id, second.account_id] == [three[0].pk, three[1].pk]
+
+
+def test_claiming_next_releases_the_previous_lease(collector, east, three, frozen):
+    first = lease_claim_next(user=collector, choice=my_queue(collector))
+    frozen.shift(dt.timedelta(minutes=3))
+    second = lease_claim_next(user=collector, choice=my_queue(collector))
+    first.refresh_from_db()
+    assert first.released_at == T0 + dt.timedelta(minutes=3)
+    assert first.release_reason == "next"
+    # "Next" moves on rather than handing the same account straight back; the first is free again.
+    assert second.account_id == three[1].pk
+    assert Lease.objects.filter(holder=collector, released_at__isnull=True).count() == 1
+    colleague = UserFactory(role="collector", teams=[east])
+    assert lease_claim_next(user=colleague, choice=my_queue(colleague)).account_id == three[0].pk
+    assert AuditEvent.objects.filter(action="desk.lease.released", account_id=three[0].pk).count() == 1
+
+
+def test_renewing_extends_the_lease_from_now(collector, three, frozen):
+    lease = lease_claim_next(user=collector, choice=my_queue(collector))
+    frozen.shift(dt.timedelta(minutes=10))
+    renewed = lease_renew(lease_id=lease.pk, user=collector)
+    assert renewed.expires_at == T0 + dt.timedelta(minutes=25)
+    assert AccountPriority.objects.get(account=three[0]).held_until == T0 + dt.timedelta(minutes=25)
+    assert AuditEvent.objects.filter(action="desk.lease.renewed").count() == 1
+
+
+def test_an_expired_lease_cannot_be_renewed_and_the_account_goes_back_to_the_queue(
+    collector, east, three, frozen
+):
+    lease = lease_claim_next(user=collector, choice=my_queue(collector))
+    frozen.shift(dt.timedelta(minutes=16))
+    with pytest.raises(LeaseLost):
+        lease_renew(lease_id=lease.pk, user=collector)
+    other = UserFactory(role="collector", teams=[east])
+    taken = lease_claim_next(user=other, choice=my_queue(other))
+    assert taken.account_id == three[0].pk
+    lease.refresh_from_db()
+    # Closed by the next claimer, as of its expiry: the history shows no overlap.
+    assert (lease.released_at, lease.release_reason) == (T0 + dt.timedelta(minutes=15), "expired")
+    assert AuditEvent.objects.filter(action="desk.lease.expired", account_id=three[0].pk).exists()
+    assert overlapping_leases() == 0
+
+
+def test_finishing_after_expiry_records_the_expiry(collector, three, frozen):
+    lease = lease_claim_next(user=collector, choice=my_queue(collector))
+    frozen.shift(dt.timedelta(minutes=20))
+    assert lease_finish(lease_id=lease.pk, user=collector) is True
+    lease.refresh_from_db()
+    assert (lease.released_at, lease.release_reason) == (lease.expires_at, "expired")
+
+
+def test_renewing_someone_elses_lease_is_refused(collector, other_team_collector, three):
+    lease = lease_claim_next(user=collector, choice=my_queue(collector))
+    with pytest.raises(LeaseLost):
+        lease_renew(lease_id=lease.pk, user=other_team_collector)
+
+
+def test_finish_releases_and_a_second_finish_does_nothing(collector, three, frozen):
+    lease = lease_claim_next(user=collector, choice=my_queue(collector))
+    frozen.shift(dt.timedelta(minutes=2))
+    assert lease_finish(lease_id=lease.pk, user=collector) is True
+    assert lease_finish(lease_id=lease.pk, user=collector) is False
+    lease.refresh_from_db()
+    assert (lease.released_at, lease.release_reason) == (T0 + dt.timedelta(minutes=2), "finished")
+    row = AccountPriority.objects.get(account=three[0])
+    # held_until keeps when the hold ended, so a later claim can never appear to start before it.
+    assert (row.lease_id, row.held_until) == (None, T0 + dt.timedelta(minutes=2))
+    assert AuditEvent.objects.filter(action="desk.lease.released").count() == 1
+
+
+def test_skip_needs_a_reason_and_records_it(collector, three):
+    lease = lease_claim_next(user=collector, choice=my_queue(collector))
+    with pytest.raises(ValidationError):
+        lease_skip(lease_id=lease.pk, user=collector, reason="")
+    with pytest.raises(ValidationError):
+        lease_skip(lease_id=lease.pk, user=collector, reason="other", note="  ")
+    assert lease_skip(lease_id=lease.pk, user=collector, reason="outside_hours") is True
+    lease.refresh_from_db()
+    assert (lease.release_reason, lease.skip_reason) == ("skipped", "outside_hours")
+
+
+def test_logout_releases_the_lease(collector, three):
+    lease = lease_claim_next(user=collector, choice=my_queue(collector))
+    assert lease_release_on_logout(user=collector) == 1
+    lease.refresh_from_db()
+    assert lease.release_reason == "logout"
+
+
+def test_a_manager_breaks_a_lease_of_their_team(collector, manager, three):
+    lease = lease_claim_next(user=collector, choice=my_queue(collector))
+    assert lease_break(lease_id=lease.pk, actor=manager) is True
+    lease.refresh_from_db()
+    assert (lease.release_reason, lease.released_by) == ("broken", manager)
+    event = AuditEvent.objects.get(action="desk.lease.broken")
+    assert (event.actor, event.data["holder_id"]) == (manager, collector.pk)
+    with pytest.raises(LeaseLost):
+        lease_renew(lease_id=lease.pk, user=collector)
+
+
+def test_only_managers_of_the_team_break_leases(collector, west_manager, east, three):
+    lease = lease_claim_next(user=collector, choice=my_queue(collector))
+    with pytest.raises(Http404):
+        lease_break(lease_id=lease.pk, actor=west_manager)
+    colleague = UserFactory(role="collector", teams=[east])
+    with pytest.raises(PermissionDenied):
+        lease_break(lease_id=lease.pk, actor=colleague)
+
+
+def test_claiming_never_hands_out_another_teams_account(collector, west, frozen):
+    PatientAccountFactory(team=west, balance="99999.00")
+    queue_rescore()
+    assert lease_claim_next(user=collector, choice=my_queue(collector)) is None
+
+
+def test_a_stale_priority_row_is_not_handed_out(collector, west, three):
+    # The account moved to West (and the top one closed) after they were scored: the claim checks the
+    # account itself, not only its priority row.
+    three[0].team = west
+    three[0].save(update_fields=["team"])
+    three[1].status = "closed_paid"
+    three[1].save(update_fields=["status"])
+    lease = lease_claim_next(user=collector, choice=my_queue(collector))
+    assert lease.account_id == three[2].pk
+
+
+def test_closed_accounts_are_not_claimed(collector, east, frozen):
+    PatientAccountFactory(team=east, status="closed_paid", balance="5000.00")
+    PatientAccountFactory(team=east, status="on_hold", balance="5000.00")
+    queue_rescore()
+    assert lease_claim_next(user=collector, choice=my_queue(collector)) is None
+
+
+def test_a_callback_that_falls_due_after_the_rescore_comes_first_at_its_time(collector, east, three, frozen):
+    later = PatientAccountFactory(team=east, balance="10.00", next_action_at=T0 + dt.timedelta(minutes=10))
+    account_rescore(account_id=later.pk)
+    assert "callback_due" not in AccountPriority.objects.get(account=later).factors
+
+    # Before its time it waits behind the big balances …
+    assert lease_claim_next(user=collector, choice=my_queue(collector)).account_id == three[0].pk
+    # … and ten minutes later it comes first, though nothing has rescored it.
+    frozen.shift(dt.timedelta(minutes=10))
+    assert lease_claim_next(user=collector, choice=my_queue(collector)).account_id == later.pk
+
+
+def test_a_due_callback_outranks_everything(collector, east, three):
+    due = PatientAccountFactory(team=east, balance="1.00", next_action_at=T0 - dt.timedelta(hours=1))
+    account_rescore(account_id=due.pk)
+    assert lease_claim_next(user=collector, choice=my_queue(collector)).account_id == due.pk
+
+
+def test_the_database_refuses_a_second_open_lease_on_an_account(collector, east, three):
+    lease = lease_claim_next(user=collector, choice=my_queue(collector))
+    other = UserFactory(role="collector", teams=[east])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Lease.objects.create(
+            account_id=lease.account_id, holder=other, claimed_at=T0, expires_at=T0 + dt.timedelta(minutes=5)
+        )
+
+
+def test_the_database_refuses_a_second_open_lease_for_a_collector(collector, three):
+    lease_claim_next(user=collector, choice=my_queue(collector))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Lease.objects.create(
+            account_id=three[2].pk, holder=collector, claimed_at=T0, expires_at=T0 + dt.timedelta(minutes=5)
+        )
+
+
+# --- Real concurrency: threads, each with its own connection --------------------------------------
+
+
+def _run_threads(n: int, target) -> list:
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+    errors: list = []
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = target(i)
+        except Exception as e:  # noqa: BLE001 - surfaced below
+            errors.append(e)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_threads_claiming_from_twenty_accounts_get_twenty_distinct_ones(east):
+    accounts = [PatientAccountFactory(team=east, balance=f"{100 + i}.00") for i in range(20)]
+    queue_rescore()
+    users = [UserFactory(role="collector", teams=[east]) for _ in range(24)]
+    pool = list(users)
+    lock = threading.Lock()
+
+    def claim_while_users_last(_i: int) -> list[int | None]:
+        got = []
+        while True:
+            with lock:
+                if not pool:
+                    return got
+                user = pool.pop()
+            lease = lease_claim_next(user=user, choice=my_queue(user))
+            got.append(lease.account_id if lease else None)
+
+    results = _run_threads(8, claim_while_users_last)
+    claimed = [a for got in results for a in got if a is not None]
+    assert sorted(claimed) == sorted(a.pk for a in accounts)
+    assert sum(1 for got in results for a in got if a is None) == 4
+    assert Lease.objects.filter(released_at__isnull=True).count() == 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_claim_and_finish_cycles_never_overlap(east):
+    for i in range(12):
+        PatientAccountFactory(team=east, balance=f"{500 + i}.00")
+    queue_rescore()
+    users = [UserFactory(role="collector", teams=[east]) for _ in range(8)]
+
+    def cycle(i: int) -> Counter:
+        seen: Counter = Counter()
+        user = users[i]
+        for _ in range(15):
+            lease = lease_claim_next(user=user, choice=my_queue(user))
+            seen[lease.account_id] += 1
+            lease_finish(lease_id=lease.pk, user=user)
+        return seen
+
+    _run_threads(8, cycle)
+    assert Lease.objects.count() == 8 * 15
+    assert overlapping_leases() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_forced_duplicate_claim_fails_at_the_constraint_even_in_a_race(east):
+    account = PatientAccountFactory(team=east)
+    users = [UserFactory(role="collector", teams=[east]) for _ in range(6)]
+    now = dt.datetime.now(dt.UTC)
+
+    def force(i: int) -> bool:
+        try:
+            with transaction.atomic():
+                Lease.objects.create(
+                    account=account, holder=users[i], claimed_at=now, expires_at=now + dt.timedelta(minutes=5)
+                )
+            return True
+        except IntegrityError:
+            return False
+
+    assert sorted(_run_threads(6, force)) == [False] * 5 + [True]

@@ -1,0 +1,376 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from desk.models import Lease, PriorityWeights, Queue
+from desk.selectors import queue_choice_get, workspace_url
+from desk.services import lease_claim_next, queue_rescore
+from tests.factories import ClientFactory, PatientAccountFactory, PersonFactory
+
+pytestmark = pytest.mark.django_db
+T0 = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(T0, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def east_accounts(east):
+    top = PatientAccountFactory(
+        team=east,
+        balance=Decimal("2310.00"),
+        next_action_at=T0 - dt.timedelta(minutes=5),
+        guarantor=PersonFactory(first_name="Dana", last_name="Whitfield"),
+    )
+    low = PatientAccountFactory(team=east, balance=Decimal("40.00"))
+    queue_rescore()
+    return top, low
+
+
+def claim(user):
+    return lease_claim_next(user=user, choice=queue_choice_get(user=user, queue_id=None))
+
+
+def test_collector_sees_their_queue_in_priority_order_with_the_reasons(
+    client, collector, east_accounts, west_account
+):
+    top, low = east_accounts
+    queue_rescore()
+    client.force_login(collector)
+    r = client.get(reverse("desk:queue"))
+    assert r.status_code == 200
+    assert [row.account_id for row in r.context["rows"]] == [top.pk, low.pk]
+    page = r.content.decode()
+    assert "Whitfield, Dana" in page
+    assert "callback due" in page
+    assert "$2,310 balance" in page
+    assert "new placement, no attempt yet" in page
+    assert west_account.client_account_number not in page
+    assert AuditEvent.objects.filter(action="accounts.account.viewed", data__via="queue").count() == 2
+
+
+def test_the_queue_page_needs_the_same_queries_for_5_and_50_rows(
+    client, collector, east, django_assert_num_queries
+):
+    for i in range(5):
+        PatientAccountFactory(team=east, balance=Decimal(100 + i))
+    queue_rescore()
+    client.force_login(collector)
+    client.get(reverse("desk:queue"))  # warm the session
+    with CaptureQueriesContext(connection) as five:
+        assert len(client.get(reverse("desk:queue")).context["rows"]) == 5
+    for i in range(45):
+        PatientAccountFactory(team=east, balance=Decimal(200 + i))
+    queue_rescore()
+    with django_assert_num_queries(len(five)):
+        assert len(client.get(reverse("desk:queue")).context["rows"]) == 50
+
+
+def test_htmx_refresh_returns_only_the_rows(client, collector, east_accounts):
+    client.force_login(collector)
+    r = client.get(reverse("desk:queue"), headers={"HX-Request": "true"})
+    body = r.content.decode()
+    assert body.lstrip().startswith('<div id="queue-rows"')
+    assert "<html" not in body
+
+
+def test_work_next_claims_the_top_account_and_lands_on_the_account(client, collector, east_accounts):
+    top, _ = east_accounts
+    client.force_login(collector)
+    r = client.post(reverse("desk:claim-next"), {"queue": ""})
+    assert r.status_code == 302
+    assert r.url == workspace_url(top.pk) == reverse("workspace:account", args=[top.pk])
+    assert Lease.objects.get(holder=collector, released_at__isnull=True).account_id == top.pk
+
+
+def test_work_next_with_htmx_redirects_the_client(client, collector, east_accounts):
+    top, _ = east_accounts
+    client.force_login(collector)
+    r = client.post(reverse("desk:claim-next"), {"queue": ""}, headers={"HX-Request": "true"})
+    assert r.headers["HX-Redirect"] == workspace_url(top.pk)
+
+
+def test_work_next_never_hands_out_another_teams_account(client, collector, west_account):
+    queue_rescore()
+    client.force_login(collector)
+    r = client.post(reverse("desk:claim-next"), {"queue": ""}, follow=True)
+    assert r.redirect_chain[-1][0] == reverse("desk:queue")
+    assert "Nothing left to work" in r.content.decode()
+    assert not Lease.objects.exists()
+
+
+def test_another_teams_saved_queue_is_a_404(client, collector, west):
+    queue = Queue.objects.create(name="Big balances", team=west)
+    client.force_login(collector)
+    assert client.get(reverse("desk:queue-saved", args=[queue.pk])).status_code == 404
+    assert client.post(reverse("desk:claim-next"), {"queue": queue.pk}).status_code == 404
+
+
+def test_a_saved_queue_filters_its_accounts(client, manager, collector, east):
+    big_client = ClientFactory()
+    wanted = PatientAccountFactory(team=east, client=big_client, balance=Decimal("700.00"))
+    PatientAccountFactory(team=east, client=big_client, balance=Decimal("50.00"))
+    PatientAccountFactory(team=east, balance=Decimal("900.00"))
+    queue_rescore()
+    client.force_login(manager)
+    r = client.post(
+        reverse("desk:queue-create"),
+        {"name": "Mercy over $500", "team": east.pk, "client": big_client.pk, "balance_min": "500"},
+    )
+    queue = Queue.objects.get()
+    assert r.url == reverse("desk:queue-saved", args=[queue.pk])
+    assert AuditEvent.objects.filter(action="desk.queue.created").exists()
+    client.force_login(collector)
+    r = client.get(reverse("desk:queue-saved", args=[queue.pk]))
+    assert [row.account_id for row in r.context["rows"]] == [wanted.pk]
+    client.post(reverse("desk:claim-next"), {"queue": queue.pk})
+    assert Lease.objects.get().account_id == wanted.pk
+
+
+def test_collectors_cannot_create_queues(client, collector):
+    client.force_login(collector)
+    assert client.get(reverse("desk:queue-create")).status_code == 404
+
+
+def test_finish_without_javascript_redirects_to_the_queue(client, collector, east_accounts):
+    lease = claim(collector)
+    client.force_login(collector)
+    r = client.post(reverse("desk:lease-release", args=[lease.pk]), {"action": "finish", "queue": ""})
+    assert r.status_code == 302
+    assert r.url == reverse("desk:queue")
+    lease.refresh_from_db()
+    assert lease.release_reason == "finished"
+
+
+def test_finish_and_next_moves_to_the_next_account(client, collector, east_accounts):
+    top, _ = east_accounts
+    lease = claim(collector)
+    client.force_login(collector)
+    r = client.post(reverse("desk:lease-release", args=[lease.pk]), {"action": "next", "queue": ""})
+    assert r.url == workspace_url(top.pk)  # finished first, so the top account is free again
+    assert Lease.objects.filter(holder=collector).count() == 2
+
+
+def test_skip_without_a_reason_shows_the_error_and_keeps_the_lease(client, collector, east_accounts):
+    lease = claim(collector)
+    client.force_login(collector)
+    r = client.post(reverse("desk:lease-release", args=[lease.pk]), {"action": "skip", "reason": "other"})
+    assert r.status_code == 200
+    assert "Say why you are skipping" in r.content.decode()
+    lease.refresh_from_db()
+    assert lease.released_at is None
+    r = client.post(
+        reverse("desk:lease-release", args=[lease.pk]),
+        {"action": "skip", "reason": "other", "note": "Asked us to"},
+    )
+    assert r.status_code == 302
+    lease.refresh_from_db()
+    assert (lease.release_reason, lease.skip_reason, lease.note) == ("skipped", "other", "Asked us to")
+
+
+def test_renew_with_htmx_returns_the_bar(client, collector, east_accounts, frozen):
+    lease = claim(collector)
+    frozen.shift(dt.timedelta(minutes=5))
+    client.force_login(collector)
+    r = client.post(
+        reverse("desk:lease-renew", args=[lease.pk]),
+        headers={
+            "HX-Request": "true",
+            "HX-Current-URL": f"http://testserver{workspace_url(lease.account_id)}",
+        },
+    )
+    assert r.status_code == 200
+    assert 'id="lease-bar"' in r.content.decode()
+    assert "every 240s" in r.content.decode()  # still on the account's page: keeps renewing
+    lease.refresh_from_db()
+    assert lease.expires_at == T0 + dt.timedelta(minutes=20)
+
+
+def test_renewing_a_lost_lease_says_so_and_signals(client, collector, east_accounts, frozen):
+    lease = claim(collector)
+    frozen.shift(dt.timedelta(minutes=16))
+    client.force_login(collector)
+    r = client.post(reverse("desk:lease-renew", args=[lease.pk]), headers={"HX-Request": "true"})
+    assert r.headers["HX-Trigger"] == '{"lease-changed": {}}'
+    assert "ended" in r.content.decode()
+
+
+def test_the_lease_bar_renews_only_on_the_leased_accounts_page(client, collector, east_accounts):
+    lease = claim(collector)
+    client.force_login(collector)
+    elsewhere = client.get(
+        reverse("desk:lease-bar"),
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/accounts/"},
+    )
+    assert lease.account.client_account_number in elsewhere.content.decode()
+    assert "every 240s" not in elsewhere.content.decode()
+
+
+def test_logging_out_releases_the_lease(client, collector, east_accounts):
+    lease = claim(collector)
+    client.force_login(collector)
+    client.post(reverse("auth:logout"))
+    lease.refresh_from_db()
+    assert lease.release_reason == "logout"
+
+
+def test_manager_desk_shows_leases_and_todays_counts(client, manager, collector, east_accounts):
+    from contacts.services import contact_attempt_log, phone_add
+
+    top, _ = east_accounts
+    phone = phone_add(person=top.guarantor, number="(406) 203-5512", kind="mobile", actor=None)
+    for disposition in ("no_answer", "conversation", "promise", "refused"):
+        contact_attempt_log(
+            accounts=[top], channel="call", disposition=disposition, actor=collector, phone=phone
+        )
+    contact_attempt_log(
+        accounts=[top],
+        channel="call",
+        disposition="promise",
+        actor=collector,
+        phone=phone,
+        occurred_at=T0 - dt.timedelta(days=1),
+    )
+    claim(collector)
+    client.force_login(manager)
+    r = client.get(reverse("desk:manager"))
+    assert r.status_code == 200
+    (row,) = [row for row in r.context["rows"] if row.collector == collector]
+    assert (row.attempts, row.rpcs, row.promises) == (4, 3, 1)
+    assert row.lease.account_id == top.pk
+    assert "Break lease" in r.content.decode()
+
+
+def test_collectors_get_404_on_the_desk_and_cannot_break_leases(client, collector, east_accounts):
+    lease = claim(collector)
+    client.force_login(collector)
+    assert client.get(reverse("desk:manager")).status_code == 404
+    assert client.post(reverse("desk:lease-break", args=[lease.pk])).status_code == 404
+    lease.refresh_from_db()
+    assert lease.released_at is None
+
+
+def test_manager_breaks_a_lease_with_htmx(client, manager, collector, east_accounts):
+    lease = claim(collector)
+    client.force_login(manager)
+    r = client.post(reverse("desk:lease-break", args=[lease.pk]), headers={"HX-Request": "true"})
+    assert r.headers["HX-Trigger"] == '{"lease-changed": {}}'
+    assert r.content.decode().lstrip().startswith('<div id="desk-table"')
+    lease.refresh_from_db()
+    assert lease.release_reason == "broken"
+
+
+def test_manager_breaks_a_lease_without_javascript(client, manager, collector, east_accounts):
+    lease = claim(collector)
+    client.force_login(manager)
+    r = client.post(reverse("desk:lease-break", args=[lease.pk]))
+    assert r.url == reverse("desk:manager")
+    assert AuditEvent.objects.filter(action="desk.lease.broken", actor=manager).exists()
+
+
+def test_west_manager_cannot_break_an_east_lease(client, west_manager, collector, east_accounts):
+    lease = claim(collector)
+    client.force_login(west_manager)
+    assert client.post(reverse("desk:lease-break", args=[lease.pk])).status_code == 404
+
+
+def test_manager_edits_team_weights_and_the_team_is_rescored(
+    client, manager, east, east_accounts, rescore_inline
+):
+    _, low = east_accounts
+    client.force_login(manager)
+    url = reverse("desk:weights") + f"?team={east.pk}"
+    assert client.get(url).status_code == 200
+    data = {
+        "team": east.pk,
+        "callback_due": 2000,
+        "promise_due": 800,
+        "new_placement": 300,
+        "balance": 15,
+        "days_since_placement": -4,
+        "days_since_contact": 10,
+        "attempts_without_rpc": 10,
+    }
+    with pytest.MonkeyPatch.context():
+        r = client.post(reverse("desk:weights"), data)
+    assert r.status_code == 302
+    assert PriorityWeights.objects.get(team=east).new_placement == 300
+    event = AuditEvent.objects.get(action="desk.weights.changed")
+    assert event.data == {"team_id": east.pk, "changed": {"new_placement": [150, 300]}}
+    assert rescore_inline == []  # enqueued on commit: the test transaction never commits
+
+
+def test_weights_change_enqueues_a_rescore_on_commit(
+    client, manager, east, east_accounts, rescore_inline, django_capture_on_commit_callbacks
+):
+    _, low = east_accounts
+    client.force_login(manager)
+    data = {
+        "team": east.pk,
+        "callback_due": 2000,
+        "promise_due": 800,
+        "new_placement": 300,
+        "balance": 15,
+        "days_since_placement": -4,
+        "days_since_contact": 10,
+        "attempts_without_rpc": 10,
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("desk:weights"), data)
+    assert rescore_inline == [{"team_id": east.pk}]
+    from desk.models import AccountPriority
+
+    assert AccountPriority.objects.get(account=low).factors["new_placement"] == 300
+
+
+def test_weights_that_would_let_something_outrank_a_due_callback_are_refused(client, manager, east):
+    client.force_login(manager)
+    data = {
+        "team": east.pk,
+        "callback_due": 100,
+        "promise_due": 0,
+        "new_placement": 150,
+        "balance": 15,
+        "days_since_placement": 0,
+        "days_since_contact": 0,
+        "attempts_without_rpc": 0,
+    }
+    r = client.post(reverse("desk:weights"), data)
+    assert r.status_code == 200
+    assert "must weigh more than all other factors" in r.content.decode()
+    assert not PriorityWeights.objects.exists()
+
+
+def test_collector_gets_404_on_the_weights_page(client, collector, east):
+    client.force_login(collector)
+    assert client.get(reverse("desk:weights")).status_code == 404
+    assert client.post(reverse("desk:weights"), {"team": east.pk}).status_code == 404
+
+
+def test_manager_cannot_edit_another_teams_or_the_global_weights(client, west_manager, east):
+    client.force_login(west_manager)
+    assert client.get(reverse("desk:weights") + f"?team={east.pk}").status_code == 404
+
+
+def test_admin_edits_the_global_default(client, admin_user, rescore_inline):
+    client.force_login(admin_user)
+    r = client.get(reverse("desk:weights"))
+    assert r.status_code == 200
+    assert "all teams (default)" in r.content.decode()
+
+
+def test_get_on_post_endpoints_is_405(client, collector):
+    client.force_login(collector)
+    assert client.get(reverse("desk:claim-next")).status_code == 405
+    assert client.get(reverse("desk:lease-renew", args=[1])).status_code == 405
