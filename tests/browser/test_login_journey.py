@@ -33,7 +33,7 @@ def desk():
     return collector, mine, theirs
 
 
-def test_collector_works_an_account_without_a_page_reload_and_logs_out(live_server, page, desk):
+def test_collector_logs_in_opens_an_account_adds_a_note_and_logs_out(live_server, page, desk):
     collector, mine, theirs = desk
     page.goto(f"{live_server.url}/")
     expect(page).to_have_url(f"{live_server.url}/auth/login/?next=/")
@@ -50,30 +50,8 @@ def test_collector_works_an_account_without_a_page_reload_and_logs_out(live_serv
 
     page.get_by_role("link", name=mine.client_account_number).click()
     expect(page.locator("#balance")).to_have_text("verify first")
-    page.evaluate("window.__same_page = true")  # gone if anything below reloads the page
-
-    # A call nobody answers: keyboard shortcut "a" jumps to the attempt form.
-    page.keyboard.press("a")
-    page.locator("#id_attempt-disposition").select_option("no_answer")
-    page.get_by_role("button", name="Log attempt").click()
-    expect(page.locator("#timeline")).to_contain_text("Call: No answer")
-
-    # The guarantor calls back: verify the right party, then the balance is disclosed.
-    page.get_by_label("Date of birth").fill("05/17/1980")
-    page.get_by_label("SSN, last four").fill("1234")
-    page.get_by_role("button", name="Verify").click()
-    expect(page.locator("#balance")).to_have_text("$1,840.00")
-
-    page.locator("#id_attempt-direction").select_option("inbound")
-    page.locator("#id_attempt-disposition").select_option("promise")
-    page.locator("#id_attempt-note").fill("Promises $200 on the 1st")
-    page.get_by_role("button", name="Log attempt").click()
-    expect(page.locator("#timeline")).to_contain_text("Call: Promise to pay")
-
-    page.locator("#id_callback-at").fill("2030-01-02T10:15")
-    page.get_by_role("button", name="Schedule").click()
-    expect(page.locator("#timeline")).to_contain_text("callback scheduled for 2030-01-02 17:15 UTC")
-
+    # The queue journey (test_queue_journey.py) works the account; here: a note, saved without a reload.
+    page.evaluate("window.__same_page = true")
     page.get_by_label("Add a note").fill("Asked for an itemized statement")
     page.get_by_role("button", name="Save note").click()
     expect(page.locator("#timeline")).to_contain_text("Asked for an itemized statement")
