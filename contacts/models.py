@@ -122,6 +122,15 @@ class Disposition(models.TextChoices):
     RETURNED = "returned", "Returned / bounced"
 
 
+# Outcomes that were a conversation with the right party (the manager's right-party-contact counts).
+RIGHT_PARTY_DISPOSITIONS = (
+    Disposition.CONVERSATION,
+    Disposition.PROMISE,
+    Disposition.DISPUTE,
+    Disposition.REFUSED,
+)
+
+
 class ContactAttempt(models.Model):
     """One call, text, email, letter or visit, and what came of it. One attempt can concern several of
     the guarantor's accounts (a conversation about two debts counts against both)."""

@@ -189,7 +189,6 @@ def contact_attempt_log(
     return attempt
 
 
-_RPC_DISPOSITIONS = {Disposition.CONVERSATION, Disposition.PROMISE, Disposition.REFUSED, Disposition.DISPUTE}
 RPV_VALID_FOR = timedelta(minutes=30)
 
 
@@ -307,7 +306,3 @@ def phone_status_change(*, phone: Phone, status: str, actor: Any) -> Phone:
             data={"phone_id": phone.pk, "from": previous, "to": status, "summary": f"phone marked {status}"},
         )
     return phone
-
-
-def is_right_party_contact(disposition: str) -> bool:
-    return disposition in _RPC_DISPOSITIONS

@@ -61,7 +61,8 @@ FACTOR_NAMES = tuple(f.name for f in FACTORS)
 _BY_NAME = {f.name: f for f in FACTORS}
 
 # Dispositions that count as a right-party contact for the "attempts without RPC" factor (the issue's
-# definition). The manager desk view counts dispute and refused as RPCs too: they were conversations.
+# definition). The manager desk view also counts dispute and refused
+# (contacts.models.RIGHT_PARTY_DISPOSITIONS): they were conversations too.
 RPC_RESET_DISPOSITIONS = ("conversation", "promise")
 
 

@@ -18,13 +18,10 @@ from django.utils import timezone
 
 from accounts.models import AccountStatus
 from accounts.selectors import accounts_visible_to
-from contacts.models import ContactAttempt
+from contacts.models import RIGHT_PARTY_DISPOSITIONS, ContactAttempt
 from desk.models import Lease, PriorityWeights, Queue
 from desk.scoring import FACTOR_NAMES, factor_phrase
 from staff.models import Team, User
-
-# The dispositions the manager's desk view counts as right-party contacts (they were conversations).
-RPC_DISPOSITIONS = ("conversation", "promise", "dispute", "refused")
 
 
 def workspace_url(account_id: int) -> str:
@@ -323,7 +320,7 @@ def desk_overview(*, user: Any, now: datetime | None = None) -> list[DeskRow]:
         .values("actor_id")
         .annotate(
             attempts=Count("id"),
-            rpcs=Count("id", filter=Q(disposition__in=RPC_DISPOSITIONS)),
+            rpcs=Count("id", filter=Q(disposition__in=RIGHT_PARTY_DISPOSITIONS)),
             promises=Count("id", filter=Q(disposition="promise")),
         )
     }

@@ -54,18 +54,25 @@ NOT_VERIFIED = (
 PANELS = {"header", "money", "contact-points", "holds", "accounts", "verify-form", "timeline"}
 
 
-def _context(request: AuthedRequest, account: PatientAccount, **forms: Form) -> dict[str, Any]:
-    user = request.user
+def _people(request: AuthedRequest, account: PatientAccount) -> dict[str, Any]:
+    """What the forms need: the guarantor's accounts this user may see, contact points, local zone."""
     points = account_contact_points(account=account)
     zone = person_zone(person=account.guarantor, addresses=points["addresses"], phones=points["phones"])
-    accounts = guarantor_accounts(user=user, account=account)
-    rpv = rpv_current(person=account.guarantor, actor=user)
-    form_kwargs = {
-        "account": account,
-        "accounts": accounts,
+    return {
+        "accounts": guarantor_accounts(user=request.user, account=account),
         **points,
-        "zone": zone.zones[0] if zone.known else None,
+        "zone": zone,
+        "zone_name": zone.zones[0] if zone.known else None,
     }
+
+
+def _context(request: AuthedRequest, account: PatientAccount, **forms: Form) -> dict[str, Any]:
+    user = request.user
+    people = _people(request, account)
+    points = {key: people[key] for key in ("phones", "addresses", "emails")}
+    accounts, zone = people["accounts"], people["zone"]
+    rpv = rpv_current(person=account.guarantor, actor=user)
+    form_kwargs = {"account": account, "accounts": accounts, **points, "zone": people["zone_name"]}
     return {
         "account": account,
         "accounts": accounts,
@@ -157,7 +164,7 @@ def panel(request: AuthedRequest, account_id: int, name: str) -> HttpResponse:
 @login_required
 def attempt_create(request: AuthedRequest, account_id: int) -> HttpResponse:
     account = account_get_for_user(user=request.user, account_id=account_id)
-    base = _context(request, account)
+    base = _people(request, account)
     form = AttemptForm(
         request.POST,
         account=account,
@@ -165,7 +172,7 @@ def attempt_create(request: AuthedRequest, account_id: int) -> HttpResponse:
         phones=base["phones"],
         addresses=base["addresses"],
         emails=base["emails"],
-        zone=base["zone"].zones[0] if base["zone"].known else None,
+        zone=base["zone_name"],
     )
 
     def log() -> None:
@@ -204,8 +211,8 @@ def verify(request: AuthedRequest, account_id: int) -> HttpResponse:
 @login_required
 def callback_create(request: AuthedRequest, account_id: int) -> HttpResponse:
     account = account_get_for_user(user=request.user, account_id=account_id)
-    base = _context(request, account)
-    form = CallbackForm(request.POST, zone=base["zone"].zones[0] if base["zone"].known else None)
+    base = _people(request, account)
+    form = CallbackForm(request.POST, zone=base["zone_name"])
 
     def schedule() -> None:
         callback_schedule(

@@ -43,8 +43,3 @@ def phone_zones(e164: str) -> tuple[str, ...]:
     number = phonenumbers.parse(e164, None)
     zones = pn_timezone.time_zones_for_number(number)
     return tuple(z for z in zones if z != pn_timezone.UNKNOWN_TIMEZONE)
-
-
-def format_phone(e164: str) -> str:
-    number = phonenumbers.parse(e164, None)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)

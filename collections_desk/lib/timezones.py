@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import zipcodes
 from django.core.exceptions import ValidationError
@@ -46,9 +44,3 @@ def zone_for_zip(raw: str) -> str:
 def state_for_zip(raw: str) -> str | None:
     record = _zip_record(normalize_zip(raw)[:5])
     return record[1] if record else None
-
-
-def local_time(moment: datetime, zone: str) -> datetime:
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime: use aware datetimes only")
-    return moment.astimezone(ZoneInfo(zone))
