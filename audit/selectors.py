@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from audit.models import AuditEvent
 
@@ -10,6 +10,16 @@ def account_events(*, account_id: int, limit: int = 100) -> QuerySet[AuditEvent]
     return (
         AuditEvent.objects.filter(account_id=account_id)
         .exclude(action__endswith=".viewed")
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def account_views(*, account_id: int, limit: int = 100) -> QuerySet[AuditEvent]:
+    """Who was shown this account, newest first: its own page views and the list pages that listed it."""
+    return (
+        AuditEvent.objects.filter(action__endswith=".viewed")
+        .filter(Q(account_id=account_id) | Q(account_ids__contains=[account_id]))
         .select_related("actor")
         .order_by("-created_at", "-id")[:limit]
     )

@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AccountStatus
-from accounts.selectors import accounts_visible_to
 from contacts.models import RIGHT_PARTY_DISPOSITIONS, ContactAttempt
 from desk.models import Lease, PriorityWeights, Queue
 from desk.scoring import FACTOR_NAMES, factor_phrase
@@ -87,8 +86,8 @@ class QueueChoice:
     queue: Queue | None = None
 
 
-def queues_for(user: Any) -> list[QueueChoice]:
-    teams = team_ids_visible_to(user)
+def queues_for(user: Any, *, teams: list[int] | None = None) -> list[QueueChoice]:
+    teams = team_ids_visible_to(user) if teams is None else teams
     mine = QueueChoice(id=None, name="My queue", team_ids=tuple(teams))
     saved = Queue.objects.filter(team_id__in=teams, is_active=True).select_related("team")
     return [
@@ -100,9 +99,10 @@ def queues_for(user: Any) -> list[QueueChoice]:
     ]
 
 
-def queue_choice_get(*, user: Any, queue_id: int | None) -> QueueChoice:
-    """The queue `queue_id` if the user may work it (404 otherwise); None is "My queue"."""
-    teams = team_ids_visible_to(user)
+def queue_choice_get(*, user: Any, queue_id: int | None, teams: list[int] | None = None) -> QueueChoice:
+    """The queue `queue_id` if the user may work it (404 otherwise); None is "My queue". `teams` is
+    `team_ids_visible_to(user)` when the caller already has it."""
+    teams = team_ids_visible_to(user) if teams is None else teams
     if queue_id is None:
         return QueueChoice(id=None, name="My queue", team_ids=tuple(teams))
     q = Queue.objects.filter(pk=queue_id, team_id__in=teams, is_active=True).select_related("team").first()
@@ -169,7 +169,13 @@ class QueueRow:
 
 
 _ROWS_SQL = """
-SELECT account_id, score, factors, callback_pending_at, team_id, last_attempt_at, attempts_without_rpc FROM (
+SELECT r.account_id, r.score, r.factors, r.callback_pending_at, r.last_attempt_at, r.attempts_without_rpc,
+       -- the team's callback weight (its own row, else the global one, else the default), for a
+       -- callback that fell due since the last rescore
+       COALESCE((SELECT w.callback_due FROM desk_priorityweights w WHERE w.team_id = r.team_id),
+                (SELECT w.callback_due FROM desk_priorityweights w WHERE w.team_id IS NULL), %s),
+       a.client_account_number, a.balance, a.status, a.placement_date, g.first_name, g.last_name, c.code
+  FROM (
     (SELECT p.account_id, p.score, p.factors, p.callback_pending_at, p.team_id, p.last_attempt_at,
             p.attempts_without_rpc
        FROM desk_accountpriority p
@@ -183,7 +189,12 @@ SELECT account_id, score, factors, callback_pending_at, team_id, last_attempt_at
       WHERE p.workable AND {teams}
         AND (p.held_until IS NULL OR p.held_until <= %s){filters}
       ORDER BY p.score DESC, p.account_id LIMIT %s)
-) rows
+  ) r
+  -- The account must be visible to the user now (the rule of accounts_visible_to, as in claim-next):
+  -- a priority row left stale by a team move until the next rescore never shows another team's account.
+  JOIN accounts_patientaccount a ON a.id = r.account_id AND a.team_id = ANY(%s)
+  JOIN accounts_person g ON g.id = a.guarantor_id
+  JOIN accounts_client c ON c.id = a.client_id
 """
 
 
@@ -191,52 +202,44 @@ def queue_rows(
     *, user: Any, choice: QueueChoice, limit: int = 50, now: datetime | None = None
 ) -> list[QueueRow]:
     """The next `limit` accounts of a queue in the order claim-next would hand them out (accounts held
-    by someone are left out), each with the factors that put it there. Three queries whatever `limit`:
-    the priority rows, the weights, and the accounts (through accounts_visible_to)."""
+    by someone are left out), each with the factors that put it there. One query whatever `limit`.
+
+    `choice` comes from queue_choice_get/queues_for, whose team ids are the user's visible teams (or
+    one of them), so the account join below applies the rule of accounts_visible_to."""
     now = now or timezone.now()
     if not choice.team_ids:
         return []
     teams_sql, teams_params = team_filter_sql(choice.team_ids)
     filters_sql, filters_params = queue_filter_sql(choice.queue, today=now.astimezone(UTC).date())
     sql = _ROWS_SQL.format(teams=teams_sql, filters=filters_sql)
-    params = [now, *teams_params, now, *filters_params, limit, *teams_params, now, *filters_params, limit]
+    params = [
+        weights_defaults()["callback_due"],
+        *(now, *teams_params, now, *filters_params, limit),
+        *(*teams_params, now, *filters_params, limit),
+        list(choice.team_ids),
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         raw = cursor.fetchall()
-    callback_weight = {t: w["callback_due"] for t, w in weights_resolved().items()}
-    ranked: dict[int, tuple[int, dict[str, int]]] = {}
-    facts: dict[int, tuple[datetime | None, int]] = {}
-    for account_id, score, factors, pending_at, team_id, last_attempt_at, no_rpc in raw:
-        facts[account_id] = (last_attempt_at, no_rpc)
+    today = now.astimezone(UTC).date()
+    labels = dict(AccountStatus.choices)
+    found = []
+    for row in raw:
+        score, factors, pending_at, callback_weight = row[1], row[2], row[3], row[6]
         # Django keeps jsonb as text on a raw cursor (its fields decode it); decode it here the same way.
         points = json.loads(factors) if isinstance(factors, str) else dict(factors)
         if pending_at is not None and pending_at <= now and "callback_due" not in points:
             # Fell due since the last rescore: counted now, as claim-next counts it.
-            points["callback_due"] = callback_weight.get(team_id, 0)
-            score += points["callback_due"]
-        ranked[account_id] = (score, points)
-    order = sorted(ranked, key=lambda a: (-ranked[a][0], a))[:limit]
-    fields = (
-        "id",
-        "client_account_number",
-        "balance",
-        "status",
-        "placement_date",
-        "guarantor__first_name",
-        "guarantor__last_name",
-        "client__code",
-    )
-    found = {v[0]: v for v in accounts_visible_to(user).filter(pk__in=order).values_list(*fields)}
-    today = now.astimezone(UTC).date()
-    labels = dict(AccountStatus.choices)
+            points["callback_due"] = callback_weight
+            score += callback_weight
+        found.append((score, points, row))
+    # The two halves of the union may both hold an account with a callback due: keep it once.
+    unique = {row[0]: (score, points, row) for score, points, row in found}
+    order = sorted(unique.values(), key=lambda item: (-item[0], item[2][0]))[:limit]
     rows = []
-    for account_id in order:
-        values = found.get(account_id)
-        if values is None:  # the priority row is stale (moved team); the next rescore fixes it
-            continue
-        _, number, balance, status, placement_date, first, last, client_code = values
-        score, points = ranked[account_id]
-        last_attempt_at, no_rpc = facts[account_id]
+    for score, points, row in order:
+        account_id, _, _, _, last_attempt_at, no_rpc, _, number, balance, status, placement_date = row[:11]
+        first, last, client_code = row[11:]
         top = sorted(((n, p) for n, p in points.items() if p > 0), key=lambda item: -item[1])[:3]
         reasons = [
             (
@@ -278,11 +281,10 @@ def queue_rows(
 
 def lease_open_for(*, user: Any) -> Lease | None:
     """The user's open lease, if any (an expired one is not open: someone else may have the account)."""
-    return (
-        Lease.objects.filter(holder_id=user.pk, released_at__isnull=True, expires_at__gt=timezone.now())
-        .select_related("account")
-        .first()
-    )
+    # At most one open lease per holder (a unique constraint): no ORDER BY, no account join (every
+    # page asks; few pages print the account, and those load it when they do).
+    found = Lease.objects.filter(holder_id=user.pk, released_at__isnull=True, expires_at__gt=timezone.now())
+    return next(iter(found[:1]), None)
 
 
 @dataclass

@@ -7,7 +7,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template import engines
 from django.urls import Resolver404, resolve, reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
@@ -17,12 +19,15 @@ from desk.forms import QueueForm, SkipForm, WeightsForm
 from desk.models import Lease
 from desk.scoring import FACTOR_NAMES, callback_dominance_gap
 from desk.selectors import (
+    QueueChoice,
+    QueueRow,
     can_manage,
     desk_overview,
     lease_open_for,
     queue_choice_get,
     queue_rows,
     queues_for,
+    team_ids_visible_to,
     weights_for,
     workspace_url,
 )
@@ -40,6 +45,7 @@ from staff.models import Team
 
 PAGE_SIZE = 50
 QUEUE = "desk/queue.html"
+QUEUE_ROWS = "desk/queue_rows.html"  # Jinja2
 MANAGER = "desk/manager.html"
 
 
@@ -56,7 +62,17 @@ def _manager_only(request: AuthedRequest) -> None:
 @require_GET
 @login_required
 def queue_page(request: AuthedRequest, queue_id: int | None = None) -> HttpResponse:
-    choice = queue_choice_get(user=request.user, queue_id=queue_id)
+    teams = team_ids_visible_to(request.user)
+    choice = queue_choice_get(user=request.user, queue_id=queue_id, teams=teams)
+    rows, rows_html = _rows_html(request, choice)
+    if request.htmx and not request.htmx.boosted:
+        return HttpResponse(rows_html)
+    context = _queue_context(request, choice, teams, rows_html, SkipForm())
+    return render(request, QUEUE, {**context, "rows": rows})
+
+
+def _rows_html(request: AuthedRequest, choice: QueueChoice) -> tuple[list[QueueRow], SafeString]:
+    """The queue's next rows, rendered, with their view written to the audit log."""
     rows = queue_rows(user=request.user, choice=choice, limit=PAGE_SIZE)
     audit_record_view(
         actor=request.user,
@@ -64,16 +80,21 @@ def queue_page(request: AuthedRequest, queue_id: int | None = None) -> HttpRespo
         account_ids=[r.account_id for r in rows],
         data={"via": "queue"},
     )
-    context = {
+    html = engines["jinja2"].get_template(QUEUE_ROWS).render({"choice": choice, "rows": rows}, request)
+    return rows, mark_safe(html)  # noqa: S308 - Jinja2 escaped every value (autoescape is on)
+
+
+def _queue_context(
+    request: AuthedRequest, choice: QueueChoice, teams: list[int], rows_html: SafeString, skip_form: SkipForm
+) -> dict[str, object]:
+    return {
         "choice": choice,
-        "queues": queues_for(request.user),
-        "rows": rows,
+        "queues": queues_for(request.user, teams=teams),
+        "rows_html": rows_html,
         "lease": lease_open_for(user=request.user),
-        "skip_form": SkipForm(),
+        "skip_form": skip_form,
         "can_manage": can_manage(request.user),
     }
-    template = f"{QUEUE}#queue-rows" if request.htmx and not request.htmx.boosted else QUEUE
-    return render(request, template, context)
 
 
 @require_POST
@@ -141,15 +162,9 @@ def lease_release_view(request: AuthedRequest, lease_id: int) -> HttpResponse:
     if action == "skip":
         form = SkipForm(request.POST)
         if not form.is_valid():
-            choice = queue_choice_get(user=request.user, queue_id=queue_id)
-            context = {
-                "choice": choice,
-                "queues": queues_for(request.user),
-                "rows": [],
-                "lease": lease_open_for(user=request.user),
-                "skip_form": form,
-                "can_manage": can_manage(request.user),
-            }
+            teams = team_ids_visible_to(request.user)
+            choice = queue_choice_get(user=request.user, queue_id=queue_id, teams=teams)
+            context = _queue_context(request, choice, teams, _rows_html(request, choice)[1], form)
             return render(request, QUEUE, context, status=200)
         try:
             lease_skip(

@@ -8,6 +8,7 @@ from django.urls import reverse
 from accounts.models import Note
 from accounts.services import ledger_post
 from audit.models import AuditEvent
+from audit.selectors import account_views
 from contacts.services import phone_add, rpv_verify
 
 pytestmark = pytest.mark.django_db
@@ -108,14 +109,12 @@ def test_views_are_audited_but_are_not_the_accounts_history(client, collector, a
     assert r.context["timeline"] == []
 
 
-def test_listing_accounts_writes_a_view_event_per_account_shown(client, collector, account):
+def test_listing_accounts_writes_a_view_event_naming_the_accounts_shown(client, collector, account):
     client.force_login(collector)
     client.get(reverse("accounts:list"))
-    assert list(
-        AuditEvent.objects.filter(action="accounts.account.viewed", data__via="list").values_list(
-            "account_id", flat=True
-        )
-    ) == [account.pk]
+    event = AuditEvent.objects.get(action="accounts.account.viewed", data__via="list")
+    assert (event.account_id, event.account_ids) == (account.pk, None)  # one account: its own column
+    assert [e.pk for e in account_views(account_id=account.pk)] == [event.pk]
 
 
 def test_a_denied_account_writes_no_view_event(client, collector, west_account):

@@ -12,7 +12,7 @@ from django.http import Http404
 
 from audit.models import AuditEvent
 from desk.models import AccountPriority, Lease
-from desk.selectors import QueueChoice, queue_choice_get
+from desk.selectors import QueueChoice, queue_choice_get, queue_rows
 from desk.services import (
     LeaseLost,
     account_rescore,
@@ -337,3 +337,14 @@ def test_a_forced_duplicate_claim_fails_at_the_constraint_even_in_a_race(east):
             return False
 
     assert sorted(_run_threads(6, force)) == [False] * 5 + [True]
+
+
+def test_the_queue_page_never_lists_an_account_its_stale_priority_row_left_in_the_team(
+    collector, west, three
+):
+    # Same stale row as above: the page's single query checks the account's team too.
+    three[0].team = west
+    three[0].save(update_fields=["team"])
+    rows = queue_rows(user=collector, choice=my_queue(collector))
+    assert three[0].pk not in [r.account_id for r in rows]
+    assert {three[1].pk, three[2].pk} <= {r.account_id for r in rows}

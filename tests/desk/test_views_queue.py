@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from audit.selectors import account_views
 from desk.models import Lease, PriorityWeights, Queue
 from desk.selectors import queue_choice_get, workspace_url
 from desk.services import lease_claim_next, queue_rescore
@@ -57,7 +58,12 @@ def test_collector_sees_their_queue_in_priority_order_with_the_reasons(
     assert "$2,310 balance" in page
     assert "new placement, no attempt yet" in page
     assert west_account.client_account_number not in page
-    assert AuditEvent.objects.filter(action="accounts.account.viewed", data__via="queue").count() == 2
+    # One view event names every account the page showed, and each account's view history finds it.
+    event = AuditEvent.objects.get(action="accounts.account.viewed", data__via="queue")
+    assert event.account_ids == [top.pk, low.pk]
+    assert event.actor == collector
+    assert [e.pk for e in account_views(account_id=low.pk)] == [event.pk]
+    assert not account_views(account_id=west_account.pk)
 
 
 def test_the_queue_page_needs_the_same_queries_for_5_and_50_rows(
