@@ -348,3 +348,21 @@ def test_the_queue_page_never_lists_an_account_its_stale_priority_row_left_in_th
     rows = queue_rows(user=collector, choice=my_queue(collector))
     assert three[0].pk not in [r.account_id for r in rows]
     assert {three[1].pk, three[2].pk} <= {r.account_id for r in rows}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_on_work_next_leaves_the_collector_one_lease(east):
+    # Two "Work next account" requests of one collector at once: one of them meets the one-open-lease-
+    # per-holder index, retries, and releases what the other took. Never two open leases.
+    for i in range(6):
+        PatientAccountFactory(team=east, balance=f"{700 + i}.00")
+    queue_rescore()
+    user = UserFactory(role="collector", teams=[east])
+
+    def click(i: int) -> list[int]:
+        return [lease_claim_next(user=user, choice=my_queue(user)).account_id for _ in range(10)]
+
+    results = _run_threads(2, click)
+    assert len([a for got in results for a in got]) == 20
+    assert Lease.objects.filter(holder=user, released_at__isnull=True).count() == 1
+    assert overlapping_leases() == 0
