@@ -30,7 +30,8 @@ def account_get_for_user(*, user: Any, account_id: int) -> PatientAccount:
     try:
         return (
             accounts_visible_to(user)
-            .select_related("client", "facility", "guarantor", "patient", "team", "assigned_collector")
+            # What the workspace prints; the team and collector are loaded only where a page shows them.
+            .select_related("client", "facility", "guarantor", "patient")
             .get(pk=account_id)
         )
     except PatientAccount.DoesNotExist:

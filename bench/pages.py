@@ -7,7 +7,8 @@ latency and req/s with 16 concurrent clients (wrk), one collector's session, on 
 queue: the collector's queue page (50 rows with their reasons); target p95 <= 2 x the one-query view's.
 workspace: the account workspace of random accounts of the collector's team; target p95 <= 100 ms.
 Needs `wrk` and a scored database (`manage.py queue_rescore`). BENCH_USER (default collector1),
-BENCH_SECONDS (default 30), BENCH_WORKERS (gunicorn workers, default 2), BENCH_ROUNDS (default 2).
+BENCH_SECONDS (default 30), BENCH_WORKERS (gunicorn workers, default 2), BENCH_ROUNDS (default 2),
+BENCH_THINK_MS (default 0: each of the 16 clients waits this long between its pages, like a person).
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ for line in io.lines("%(paths)s") do paths[#paths + 1] = line end
 math.randomseed(7)
 request = function()
   return wrk.format("GET", paths[math.random(#paths)], {["Cookie"] = "sessionid=%(session)s"})
+end
+delay = function()
+  return %(think_ms)d
 end
 done = function(summary, latency, requests)
   io.write(string.format("RESULT %%d %%d %%.2f %%.2f %%.2f %%.2f %%d\\n", summary.requests,
@@ -100,13 +104,17 @@ def main() -> None:
     client.force_login(user)
     session = client.cookies["sessionid"].value
 
+    think_ms = int(os.environ.get("BENCH_THINK_MS", "0"))
     work = Path(tempfile.mkdtemp(prefix=f"bench-{page}-"))
     scripts = {}
     baselines = (("one_query", ["/bench/one-query/"]), ("login_one_query", ["/bench/login-one-query/"]))
     for name, paths in (*baselines, (page, page_paths(page, user))):
         (work / f"{name}.txt").write_text("".join(f"{p}\n" for p in paths))
         scripts[name] = work / f"{name}.lua"
-        scripts[name].write_text(LUA % {"paths": work / f"{name}.txt", "session": session})
+        # Think time (BENCH_THINK_MS) between one user's pages: 0 is a closed loop, every client asking
+        # again the moment it is answered (a throughput test, not sixteen people at work).
+        think = think_ms if name == page else 0
+        scripts[name].write_text(LUA % {"paths": work / f"{name}.txt", "session": session, "think_ms": think})
 
     port = free_port()
     env = {
@@ -173,6 +181,7 @@ def main() -> None:
         "page": page,
         "user": user.username,
         "clients": 16,
+        "think_ms": think_ms,
         "gunicorn_workers": int(workers),
         "seconds_per_round": seconds,
         "rounds": results,
