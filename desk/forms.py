@@ -43,7 +43,10 @@ class QueueForm(forms.ModelForm):
             "age_min_days",
             "age_max_days",
             "state",
+            "order_by",
+            "is_active",
         ]
+        labels = {"is_active": "Active (collectors can work it)"}
 
     def __init__(self, *args: Any, teams: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -43,9 +43,18 @@ class PriorityWeights(models.Model):
         return f"Weights for {self.team or 'all teams'}"
 
 
+class QueueOrder(models.TextChoices):
+    """How a saved queue hands out its accounts. Callbacks that are due come first in every order."""
+
+    PRIORITY = "priority", "Priority score, highest first"
+    BALANCE = "balance", "Balance, highest first"
+    OLDEST = "oldest", "Placement date, oldest first"
+    LEAST_RECENT = "least_recent", "Last attempt, longest ago first (never tried first)"
+
+
 class Queue(models.Model):
-    """A saved filter over one team's workable accounts, ordered by priority. Every collector also has
-    the implicit "My queue" (all their teams, no filter), which is not stored."""
+    """A saved filter and order over one team's workable accounts. Every collector also has the implicit
+    "My queue" (all their teams, no filter, priority order), which is not stored."""
 
     name = models.CharField(max_length=80)
     team = models.ForeignKey("staff.Team", on_delete=models.CASCADE, related_name="queues")
@@ -60,6 +69,9 @@ class Queue(models.Model):
     age_min_days = models.PositiveIntegerField("placed at least (days)", null=True, blank=True)
     age_max_days = models.PositiveIntegerField("placed at most (days)", null=True, blank=True)
     state = models.CharField("guarantor's state", max_length=2, blank=True)
+    order_by = models.CharField(
+        "order", max_length=16, choices=QueueOrder.choices, default=QueueOrder.PRIORITY
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -204,6 +216,28 @@ class AccountPriority(models.Model):
             ),
             # Queues spanning several teams (managers, admins) walk the global order instead.
             models.Index(fields=["-score", "account"], condition=Q(workable=True), name="prio_score"),
+            # The other orders of saved queues (QueueOrder): claim-next reads the first free row of each,
+            # after the callbacks due (next_action_at).
+            models.Index(
+                fields=["next_action_at"],
+                condition=Q(next_action_at__isnull=False, workable=True),
+                name="prio_next_action",
+            ),
+            models.Index(
+                fields=["team", "-balance", "account"], condition=Q(workable=True), name="prio_team_balance"
+            ),
+            models.Index(
+                fields=["team", "placement_date", "account"],
+                condition=Q(workable=True),
+                name="prio_team_placed",
+            ),
+            models.Index(
+                F("team"),
+                F("last_attempt_at").asc(nulls_first=True),
+                F("account"),
+                condition=Q(workable=True),
+                name="prio_team_last_attempt",
+            ),
             models.Index(
                 fields=["callback_pending_at"],
                 condition=Q(callback_pending_at__isnull=False, workable=True),

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.models import AccountStatus
 from contacts.models import RIGHT_PARTY_DISPOSITIONS, ContactAttempt
-from desk.models import Lease, PriorityWeights, Queue
+from desk.models import Lease, PriorityWeights, Queue, QueueOrder
 from desk.scoring import FACTOR_NAMES, factor_phrase
 from staff.models import Team, User
 
@@ -85,6 +85,10 @@ class QueueChoice:
     team_ids: tuple[int, ...]
     queue: Queue | None = None
 
+    @property
+    def order_label(self) -> str:
+        return QueueOrder(queue_order(self.queue)).label
+
 
 def queues_for(user: Any, *, teams: list[int] | None = None) -> list[QueueChoice]:
     teams = team_ids_visible_to(user) if teams is None else teams
@@ -97,6 +101,13 @@ def queues_for(user: Any, *, teams: list[int] | None = None) -> list[QueueChoice
             for q in saved
         ),
     ]
+
+
+def queues_managed_by(user: Any) -> list[Queue]:
+    """The saved queues a manager (of their teams) or an admin may edit, inactive ones included."""
+    if not can_manage(user):
+        return []
+    return list(Queue.objects.filter(team_id__in=team_ids_visible_to(user)).select_related("team", "client"))
 
 
 def queue_choice_get(*, user: Any, queue_id: int | None, teams: list[int] | None = None) -> QueueChoice:
@@ -140,6 +151,27 @@ def queue_filter_sql(queue: Queue | None, *, today: Any) -> tuple[str, list[Any]
     return "".join(f" AND {part}" for part in parts), params
 
 
+# Whitelisted ORDER BY clauses over desk_accountpriority (aliased p), one per QueueOrder, each read
+# through its own partial index (desk.models.AccountPriority.Meta.indexes).
+ORDER_SQL = {
+    QueueOrder.PRIORITY: "p.score DESC, p.account_id",
+    QueueOrder.BALANCE: "p.balance DESC, p.account_id",
+    QueueOrder.OLDEST: "p.placement_date, p.account_id",
+    QueueOrder.LEAST_RECENT: "p.last_attempt_at NULLS FIRST, p.account_id",
+}
+
+
+def queue_order(queue: Queue | None) -> str:
+    return queue.order_by if queue is not None else QueueOrder.PRIORITY
+
+
+def due_column(order: str) -> str:
+    """The column whose past times are the callbacks due ahead of the order. In priority order a
+    callback already due at scoring time is in the score, so only those that fell due since
+    (callback_pending_at) need a look; in the other orders every due callback goes first."""
+    return "callback_pending_at" if order == QueueOrder.PRIORITY else "next_action_at"
+
+
 def team_filter_sql(team_ids: tuple[int, ...] | list[int]) -> tuple[str, list[Any]]:
     # One team as an equality: PostgreSQL then walks prio_team_score in score order. Several teams use
     # = ANY, which it serves from the global prio_score index, filtering by team.
@@ -174,21 +206,22 @@ SELECT r.account_id, r.score, r.factors, r.callback_pending_at, r.last_attempt_a
        -- callback that fell due since the last rescore
        COALESCE((SELECT w.callback_due FROM desk_priorityweights w WHERE w.team_id = r.team_id),
                 (SELECT w.callback_due FROM desk_priorityweights w WHERE w.team_id IS NULL), %s),
-       a.client_account_number, a.balance, a.status, a.placement_date, g.first_name, g.last_name, c.code
+       a.client_account_number, a.balance, a.status, a.placement_date, g.first_name, g.last_name, c.code,
+       r.half, r.n
   FROM (
     (SELECT p.account_id, p.score, p.factors, p.callback_pending_at, p.team_id, p.last_attempt_at,
-            p.attempts_without_rpc
+            p.attempts_without_rpc, 0 AS half, row_number() OVER (ORDER BY p.{due}) AS n
        FROM desk_accountpriority p
-      WHERE p.callback_pending_at <= %s AND p.workable AND {teams}
+      WHERE p.{due} <= %s AND p.workable AND {teams}
         AND (p.held_until IS NULL OR p.held_until <= %s){filters}
-      ORDER BY p.callback_pending_at LIMIT %s)
+      ORDER BY p.{due} LIMIT %s)
     UNION ALL
     (SELECT p.account_id, p.score, p.factors, p.callback_pending_at, p.team_id, p.last_attempt_at,
-            p.attempts_without_rpc
+            p.attempts_without_rpc, 1 AS half, row_number() OVER (ORDER BY {order}) AS n
        FROM desk_accountpriority p
       WHERE p.workable AND {teams}
         AND (p.held_until IS NULL OR p.held_until <= %s){filters}
-      ORDER BY p.score DESC, p.account_id LIMIT %s)
+      ORDER BY {order} LIMIT %s)
   ) r
   -- The account must be visible to the user now (the rule of accounts_visible_to, as in claim-next):
   -- a priority row left stale by a team move until the next rescore never shows another team's account.
@@ -211,7 +244,10 @@ def queue_rows(
         return []
     teams_sql, teams_params = team_filter_sql(choice.team_ids)
     filters_sql, filters_params = queue_filter_sql(choice.queue, today=now.astimezone(UTC).date())
-    sql = _ROWS_SQL.format(teams=teams_sql, filters=filters_sql)
+    order = queue_order(choice.queue)
+    sql = _ROWS_SQL.format(
+        teams=teams_sql, filters=filters_sql, order=ORDER_SQL[order], due=due_column(order)
+    )
     params = [
         weights_defaults()["callback_due"],
         *(now, *teams_params, now, *filters_params, limit),
@@ -233,13 +269,20 @@ def queue_rows(
             points["callback_due"] = callback_weight
             score += callback_weight
         found.append((score, points, row))
-    # The two halves of the union may both hold an account with a callback due: keep it once.
-    unique = {row[0]: (score, points, row) for score, points, row in found}
-    order = sorted(unique.values(), key=lambda item: (-item[0], item[2][0]))[:limit]
+    if order == QueueOrder.PRIORITY:
+        # A due callback is in the score (its weight dominates): one ranking by score.
+        key = lambda item: (-item[0], item[2][0])  # noqa: E731
+    else:
+        # Other orders: due callbacks first (by due time), then the queue's order, as SQL returned them.
+        key = lambda item: (item[2][14], item[2][15])  # noqa: E731
+    # The two halves of the union may both hold an account with a callback due: keep its first place.
+    unique: dict[int, tuple[int, dict[str, int], tuple]] = {}
+    for item in sorted(found, key=key):
+        unique.setdefault(item[2][0], item)
     rows = []
-    for score, points, row in order:
+    for score, points, row in list(unique.values())[:limit]:
         account_id, _, _, _, last_attempt_at, no_rpc, _, number, balance, status, placement_date = row[:11]
-        first, last, client_code = row[11:]
+        first, last, client_code = row[11:14]
         top = sorted(((n, p) for n, p in points.items() if p > 0), key=lambda item: -item[1])[:3]
         reasons = [
             (

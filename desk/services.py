@@ -19,13 +19,16 @@ from django.utils import timezone
 from accounts.selectors import accounts_visible_to
 from audit.context import current_ip
 from audit.services import audit_record
-from desk.models import WORKABLE_STATUSES, Lease, PriorityWeights, Queue, ReleaseReason
+from desk.models import WORKABLE_STATUSES, Lease, PriorityWeights, Queue, QueueOrder, ReleaseReason
 from desk.scoring import FACTOR_NAMES, RPC_RESET_DISPOSITIONS, callback_dominance_gap
 from desk.selectors import (
+    ORDER_SQL,
     QueueChoice,
     can_manage,
+    due_column,
     lease_duration,
     queue_filter_sql,
+    queue_order,
     team_filter_sql,
     weights_for,
     weights_resolved,
@@ -248,32 +251,34 @@ unheld AS (
     RETURNING p.account_id
 ),
 due AS (
-    SELECT p.account_id, p.score + coalesce(
+    SELECT p.account_id, 0 AS half, p.score + coalesce(
                (SELECT w.callback_due FROM desk_priorityweights w WHERE w.team_id = p.team_id),
                (SELECT w.callback_due FROM desk_priorityweights w WHERE w.team_id IS NULL),
                %(default_callback)s) AS eff
       FROM desk_accountpriority p
-     WHERE p.callback_pending_at <= %(now)s AND p.workable AND {teams}
+     WHERE p.{due} <= %(now)s AND p.workable AND {teams}
        AND (p.held_until IS NULL OR p.held_until <= %(now)s){filters}
        AND EXISTS (SELECT 1 FROM accounts_patientaccount a WHERE a.id = p.account_id
                       AND a.team_id = ANY(%(visible_teams)s) AND a.status = ANY(%(workable)s))
-     ORDER BY p.callback_pending_at, p.account_id
+     ORDER BY p.{due}, p.account_id
      LIMIT 1
        FOR UPDATE OF p SKIP LOCKED
 ),
 top AS (
-    SELECT p.account_id, p.score AS eff
+    SELECT p.account_id, 1 AS half, p.score AS eff
       FROM desk_accountpriority p
      WHERE p.workable AND {teams} AND (p.held_until IS NULL OR p.held_until <= %(now)s){filters}
        AND EXISTS (SELECT 1 FROM accounts_patientaccount a WHERE a.id = p.account_id
                       AND a.team_id = ANY(%(visible_teams)s) AND a.status = ANY(%(workable)s))
-     ORDER BY p.score DESC, p.account_id
+     ORDER BY {order}
      LIMIT 1
        FOR UPDATE OF p SKIP LOCKED
 ),
 picked AS (
+    -- priority order: the higher score (a due callback carries its weight); other orders: a due
+    -- callback first, else the first row in the queue's order
     SELECT account_id, eff FROM (SELECT * FROM due UNION ALL SELECT * FROM top) c
-     ORDER BY eff DESC LIMIT 1
+     ORDER BY {pick} LIMIT 1
 ),
 expired AS (
     UPDATE desk_lease l SET released_at = l.expires_at, release_reason = 'expired'
@@ -326,7 +331,12 @@ def _claim_sql(*, choice: QueueChoice, now: datetime) -> tuple[str, dict[str, An
     names = iter(f"%({k})s" for k in params)
     teams_sql = teams_sql.replace("%s", "{}").format(*(next(names) for _ in teams_params))
     filters_sql = filters_sql.replace("%s", "{}").format(*(next(names) for _ in filters_params))
-    return _CLAIM_SQL.format(teams=teams_sql, filters=filters_sql), params
+    order = queue_order(choice.queue)
+    pick = "eff DESC" if order == QueueOrder.PRIORITY else "half"
+    sql = _CLAIM_SQL.format(
+        teams=teams_sql, filters=filters_sql, order=ORDER_SQL[order], pick=pick, due=due_column(order)
+    )
+    return sql, params
 
 
 def _release(
@@ -575,12 +585,16 @@ def weights_update(*, team: Any | None, actor: Any, values: dict[str, int]) -> W
     return WeightsChange(weights=weights, changed=changed)
 
 
-def queue_create(*, actor: Any, team: Any, name: str, **filters: Any) -> Queue:
-    """A manager (of `team`) or an admin saves a queue. Audited as desk.queue.created."""
+def _check_may_manage_team(actor: Any, team: Any) -> None:
     if not can_manage(actor):
         raise PermissionDenied
     if not actor.is_admin_role and not actor.teams.filter(pk=team.pk).exists():
         raise Http404("No such team")
+
+
+def queue_create(*, actor: Any, team: Any, name: str, **filters: Any) -> Queue:
+    """A manager (of `team`) or an admin saves a queue. Audited as desk.queue.created."""
+    _check_may_manage_team(actor, team)
     with transaction.atomic():
         queue = Queue(team=team, name=name.strip(), created_by=actor, **filters)
         queue.full_clean()
@@ -589,5 +603,52 @@ def queue_create(*, actor: Any, team: Any, name: str, **filters: Any) -> Queue:
             action="desk.queue.created",
             actor=actor,
             data={"queue_id": queue.pk, "team_id": team.pk},
+        )
+    return queue
+
+
+QUEUE_FIELDS = (
+    "name",
+    "team",
+    "client",
+    "status",
+    "balance_min",
+    "balance_max",
+    "age_min_days",
+    "age_max_days",
+    "state",
+    "order_by",
+    "is_active",
+)
+
+
+def queue_update(*, actor: Any, queue_id: int, **changes: Any) -> Queue:
+    """A manager of the queue's team (and of the new team, if it moves) or an admin edits a saved queue:
+    its filters, its order, or whether it is active (an inactive queue disappears from the pickers and
+    its URL answers 404 to collectors; nothing else changes). Audited as desk.queue.updated with the
+    names of the fields that changed."""
+    unknown = set(changes) - set(QUEUE_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown queue fields: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        queue = Queue.objects.select_for_update().filter(pk=queue_id).first()
+        if queue is None:
+            raise Http404("No such queue")
+        _check_may_manage_team(actor, queue.team)
+        if "team" in changes and changes["team"].pk != queue.team_id:
+            _check_may_manage_team(actor, changes["team"])
+        changed = [name for name, value in changes.items() if getattr(queue, name) != value]
+        for name in changed:
+            setattr(queue, name, changes[name])
+        if "name" in changed:
+            queue.name = queue.name.strip()
+        if not changed:
+            return queue
+        queue.full_clean()
+        queue.save()
+        audit_record(
+            action="desk.queue.updated",
+            actor=actor,
+            data={"queue_id": queue.pk, "team_id": queue.team_id, "changed": sorted(changed)},
         )
     return queue

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.queue_page, name="queue"),
     path("queues/<int:queue_id>/", views.queue_page, name="queue-saved"),
     path("queues/new/", views.queue_create_page, name="queue-create"),
+    path("queues/<int:queue_id>/edit/", views.queue_edit_page, name="queue-edit"),
     path("next/", views.claim_next, name="claim-next"),
     path("lease/", views.lease_bar, name="lease-bar"),
     path("leases/<int:lease_id>/renew/", views.lease_renew_view, name="lease-renew"),

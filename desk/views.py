@@ -27,6 +27,7 @@ from desk.selectors import (
     queue_choice_get,
     queue_rows,
     queues_for,
+    queues_managed_by,
     team_ids_visible_to,
     weights_for,
     workspace_url,
@@ -39,6 +40,7 @@ from desk.services import (
     lease_renew,
     lease_skip,
     queue_create,
+    queue_update,
     weights_update,
 )
 from staff.models import Team
@@ -197,8 +199,9 @@ def lease_release_view(request: AuthedRequest, lease_id: int) -> HttpResponse:
 def desk_page(request: AuthedRequest) -> HttpResponse:
     _manager_only(request)
     rows = desk_overview(user=request.user)
-    template = f"{MANAGER}#desk-table" if request.htmx else MANAGER
-    return render(request, template, {"rows": rows})
+    if request.htmx:
+        return render(request, f"{MANAGER}#desk-table", {"rows": rows})
+    return render(request, MANAGER, {"rows": rows, "queues": queues_managed_by(request.user)})
 
 
 @require_POST
@@ -273,4 +276,26 @@ def queue_create_page(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(request, f"Queue “{queue.name}” saved.")
             return redirect("desk:queue-saved", queue.pk)
-    return render(request, "desk/queue_form.html", {"form": form})
+    return render(request, "desk/queue_form.html", {"form": form, "queue": None})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def queue_edit_page(request: AuthedRequest, queue_id: int) -> HttpResponse:
+    _manager_only(request)
+    user = request.user
+    queue = next((q for q in queues_managed_by(user) if q.pk == queue_id), None)
+    if queue is None:
+        raise Http404("No such queue")
+    teams = Team.objects.all() if user.is_admin_role else user.teams.all()
+    form = QueueForm(request.POST or None, instance=queue, teams=teams)
+    if request.method == "POST" and form.is_valid():
+        try:
+            queue = queue_update(actor=user, queue_id=queue_id, **form.cleaned_data)
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            state = "saved" if queue.is_active else "saved and deactivated"
+            messages.success(request, f"Queue “{queue.name}” {state}.")
+            return redirect("desk:manager")
+    return render(request, "desk/queue_form.html", {"form": form, "queue": queue})

@@ -11,10 +11,11 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from audit.selectors import account_views
-from desk.models import Lease, PriorityWeights, Queue
+from contacts.services import contact_attempt_log, phone_add
+from desk.models import Lease, PriorityWeights, Queue, QueueOrder
 from desk.selectors import queue_choice_get, workspace_url
 from desk.services import lease_claim_next, queue_rescore
-from tests.factories import ClientFactory, PatientAccountFactory, PersonFactory
+from tests.factories import ClientFactory, PatientAccountFactory, PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 T0 = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
@@ -132,7 +133,14 @@ def test_a_saved_queue_filters_its_accounts(client, manager, collector, east):
     client.force_login(manager)
     r = client.post(
         reverse("desk:queue-create"),
-        {"name": "Mercy over $500", "team": east.pk, "client": big_client.pk, "balance_min": "500"},
+        {
+            "name": "Mercy over $500",
+            "team": east.pk,
+            "client": big_client.pk,
+            "balance_min": "500",
+            "order_by": "priority",
+            "is_active": "on",
+        },
     )
     queue = Queue.objects.get()
     assert r.url == reverse("desk:queue-saved", args=[queue.pk])
@@ -380,3 +388,130 @@ def test_get_on_post_endpoints_is_405(client, collector):
     client.force_login(collector)
     assert client.get(reverse("desk:claim-next")).status_code == 405
     assert client.get(reverse("desk:lease-renew", args=[1])).status_code == 405
+
+
+def _saved_queue(client, manager, team, **fields):
+    client.force_login(manager)
+    data = {"name": "Q", "team": team.pk, "order_by": "priority", "is_active": "on", **fields}
+    r = client.post(reverse("desk:queue-create"), data)
+    assert r.status_code == 302, r.context["form"].errors
+    return Queue.objects.get(name=data["name"])
+
+
+@pytest.mark.parametrize(
+    ("order_by", "expected"),
+    [
+        ("balance", ["big", "mid", "small"]),
+        ("oldest", ["small", "big", "mid"]),
+        ("least_recent", ["mid", "small", "big"]),  # never tried first, then the longest ago
+    ],
+)
+def test_a_saved_queue_hands_out_and_lists_accounts_in_its_order(
+    client, manager, collector, east, order_by, expected
+):
+    today = T0.date()
+    accounts = {
+        "big": PatientAccountFactory(
+            team=east, balance=Decimal("900.00"), placement_date=today - dt.timedelta(days=20)
+        ),
+        "mid": PatientAccountFactory(
+            team=east, balance=Decimal("500.00"), placement_date=today - dt.timedelta(days=5)
+        ),
+        "small": PatientAccountFactory(
+            team=east, balance=Decimal("100.00"), placement_date=today - dt.timedelta(days=60)
+        ),
+    }
+    for name, days_ago in (("big", 1), ("small", 3)):
+        phone = phone_add(
+            person=accounts[name].guarantor, number="+1 303 555 0100", kind="mobile", actor=None
+        )
+        contact_attempt_log(
+            actor=collector,
+            accounts=[accounts[name]],
+            channel="call",
+            disposition="no_answer",
+            phone=phone,
+            occurred_at=T0 - dt.timedelta(days=days_ago),
+        )
+    queue_rescore()
+    queue = _saved_queue(client, manager, east, name=f"by {order_by}", order_by=order_by)
+    client.force_login(collector)
+    r = client.get(reverse("desk:queue-saved", args=[queue.pk]))
+    by_id = {a.pk: name for name, a in accounts.items()}
+    assert [by_id[row.account_id] for row in r.context["rows"]] == expected
+    assert QueueOrder(order_by).label.lower() in r.content.decode()
+    claimed = []
+    for user in (collector, *(UserFactory(role="collector", teams=[east]) for _ in range(2))):
+        client.force_login(user)
+        client.post(reverse("desk:claim-next"), {"queue": queue.pk})
+        claimed.append(by_id[Lease.objects.get(holder=user, released_at__isnull=True).account_id])
+    assert claimed == expected
+
+
+def test_a_due_callback_comes_first_in_any_order(client, manager, collector, east):
+    big = PatientAccountFactory(team=east, balance=Decimal("900.00"))
+    small = PatientAccountFactory(
+        team=east, balance=Decimal("100.00"), next_action_at=T0 - dt.timedelta(minutes=5)
+    )
+    queue_rescore()
+    queue = _saved_queue(client, manager, east, name="big first", order_by="balance")
+    client.force_login(collector)
+    r = client.get(reverse("desk:queue-saved", args=[queue.pk]))
+    assert [row.account_id for row in r.context["rows"]] == [small.pk, big.pk]
+
+
+def test_a_manager_edits_and_retires_a_queue_and_collectors_lose_it(client, manager, collector, east):
+    PatientAccountFactory(team=east)
+    queue = _saved_queue(client, manager, east, name="Old name")
+    r = client.post(
+        reverse("desk:queue-edit", args=[queue.pk]),
+        {"name": "Small balances", "team": east.pk, "balance_max": "250", "order_by": "oldest"},
+    )
+    assert r.status_code == 302
+    queue.refresh_from_db()
+    assert (queue.name, queue.balance_max, queue.order_by, queue.is_active) == (
+        "Small balances",
+        Decimal("250.00"),
+        "oldest",
+        False,  # the "Active" box was left unchecked
+    )
+    event = AuditEvent.objects.get(action="desk.queue.updated")
+    assert event.data["changed"] == ["balance_max", "is_active", "name", "order_by"]
+    page = client.get(reverse("desk:manager")).content.decode()
+    assert "Small balances" in page
+    assert "inactive" in page
+    client.force_login(collector)
+    assert client.get(reverse("desk:queue-saved", args=[queue.pk])).status_code == 404
+    assert "Small balances" not in client.get(reverse("desk:queue")).content.decode()
+
+
+def test_a_queue_edit_with_a_bad_range_changes_nothing(client, manager, east):
+    queue = _saved_queue(client, manager, east, name="Keep")
+    r = client.post(
+        reverse("desk:queue-edit", args=[queue.pk]),
+        {
+            "name": "Keep",
+            "team": east.pk,
+            "balance_min": "500",
+            "balance_max": "100",
+            "order_by": "priority",
+            "is_active": "on",
+        },
+    )
+    assert r.status_code == 200
+    assert "error" in r.content.decode()
+    queue.refresh_from_db()
+    assert (queue.balance_min, queue.balance_max) == (None, None)
+    assert not AuditEvent.objects.filter(action="desk.queue.updated").exists()
+
+
+def test_collectors_and_other_teams_managers_cannot_edit_a_queue(
+    client, manager, collector, west_manager, east
+):
+    queue = _saved_queue(client, manager, east, name="Mine")
+    for persona in (collector, west_manager):
+        client.force_login(persona)
+        assert client.get(reverse("desk:queue-edit", args=[queue.pk])).status_code == 404
+        assert client.post(reverse("desk:queue-edit", args=[queue.pk]), {"name": "x"}).status_code == 404
+    queue.refresh_from_db()
+    assert queue.name == "Mine"
