@@ -139,6 +139,11 @@ class PhoneForm(forms.Form):
     kind = forms.ChoiceField(choices=Phone.Kind.choices)
 
 
+class EmailForm(forms.Form):
+    prefix = "email"  # several forms share the page: ids must stay unique
+    address = forms.CharField(max_length=254, label="Email address")  # the service validates it
+
+
 class AddressForm(forms.Form):
     prefix = "address"  # several forms share the page: ids must stay unique
     line1 = forms.CharField(max_length=120, label="Street")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:account_id>/phones/", views.phone_create, name="phone-create"),
     path("<int:account_id>/phones/<int:phone_id>/status/", views.phone_status, name="phone-status"),
     path("<int:account_id>/addresses/", views.address_create, name="address-create"),
+    path("<int:account_id>/emails/", views.email_create, name="email-create"),
     path("<int:account_id>/holds/", views.hold_create, name="hold-create"),
     path("<int:account_id>/holds/<int:hold_id>/release/", views.hold_end, name="hold-release"),
 ]

@@ -29,6 +29,7 @@ from contacts.services import (
     address_add,
     callback_schedule,
     contact_attempt_log,
+    email_add,
     phone_add,
     phone_status_change,
     rpv_current,
@@ -39,6 +40,7 @@ from workspace.forms import (
     AddressForm,
     AttemptForm,
     CallbackForm,
+    EmailForm,
     HoldForm,
     HoldReleaseForm,
     PhoneForm,
@@ -97,6 +99,7 @@ def _context(request: AuthedRequest, account: PatientAccount, **forms: Form) -> 
         "callback_form": forms.get("callback_form") or CallbackForm(zone=form_kwargs["zone"]),
         "phone_form": forms.get("phone_form") or PhoneForm(),
         "address_form": forms.get("address_form") or AddressForm(),
+        "email_form": forms.get("email_form") or EmailForm(),
         "hold_form": forms.get("hold_form") or HoldForm(),
         "note_form": NoteForm(),
     }
@@ -277,6 +280,23 @@ def address_create(request: AuthedRequest, account_id: int) -> HttpResponse:
         address_add(person=account.guarantor, actor=request.user, source="consumer", **form.cleaned_data)
 
     return _act(request, account, form=form, form_name="address_form", partial="contact-points", action=add)
+
+
+@require_POST
+@login_required
+def email_create(request: AuthedRequest, account_id: int) -> HttpResponse:
+    account = account_get_for_user(user=request.user, account_id=account_id)
+    form = EmailForm(request.POST)
+
+    def add() -> None:
+        email_add(
+            person=account.guarantor,
+            address=form.cleaned_data["address"],
+            actor=request.user,
+            source="consumer",
+        )
+
+    return _act(request, account, form=form, form_name="email_form", partial="contact-points", action=add)
 
 
 @require_POST

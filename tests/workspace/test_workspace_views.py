@@ -10,7 +10,7 @@ from django.urls import reverse
 from accounts.services import ledger_post
 from audit.models import AuditEvent
 from compliance.models import Hold
-from contacts.models import ContactAttempt, Phone
+from contacts.models import ContactAttempt, Email, Phone
 from contacts.services import address_add, phone_add
 from tests.factories import PatientAccountFactory, PersonFactory
 
@@ -326,3 +326,37 @@ def test_the_queue_sees_an_attempt_and_a_hold_at_once(client, desk):
     )
     priority.refresh_from_db()
     assert (priority.status, priority.workable) == ("on_hold", False)
+
+
+def test_an_email_is_added_normalized_and_a_bad_or_duplicate_one_changes_nothing(client, desk):
+    account, _ = desk
+    r = client.post(
+        url("email-create", account), prefixed("email", {"address": " Pat.Doe@Example.ORG "}), headers=HX
+    )
+    assert r.status_code == 200
+    assert "account-changed" in r.headers["HX-Trigger"]
+    assert "pat.doe@example.org" in r.content.decode()
+    email = Email.objects.get(person=account.guarantor)
+    assert (email.address, email.source) == ("pat.doe@example.org", "consumer")
+    assert AuditEvent.objects.filter(action="contacts.email.added", account_id=account.pk).exists()
+    for bad, message in (
+        ("not-an-email", "Enter a valid email address."),
+        ("pat.doe@example.org", "already on file"),
+    ):
+        r = client.post(url("email-create", account), prefixed("email", {"address": bad}), headers=HX)
+        assert message in r.content.decode()
+        assert "HX-Trigger" not in r.headers
+    assert Email.objects.filter(person=account.guarantor).count() == 1
+
+
+def test_adding_an_email_without_javascript_redirects_back(client, desk):
+    account, _ = desk
+    r = client.post(url("email-create", account), prefixed("email", {"address": "pat@example.org"}))
+    assert r.status_code == 302
+    assert r.url == url("account", account)
+
+
+def test_an_email_for_another_teams_account_is_404(client, desk, west_account):
+    r = client.post(url("email-create", west_account), prefixed("email", {"address": "x@example.org"}))
+    assert r.status_code == 404
+    assert not Email.objects.exists()
