@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 
@@ -32,7 +33,10 @@ class AuditEvent(models.Model):
             models.Index(fields=["account_id", "-created_at"], name="audit_account_time"),
             models.Index(fields=["actor", "-created_at"], name="audit_actor_time"),
             models.Index(fields=["action", "-created_at"], name="audit_action_time"),
-            GinIndex(fields=["account_ids"], name="audit_account_ids"),
+            # Partial: GIN would otherwise index the NULL of every other event (most of them).
+            GinIndex(
+                fields=["account_ids"], name="audit_account_ids", condition=Q(account_ids__isnull=False)
+            ),
         ]
         constraints = [
             models.CheckConstraint(
