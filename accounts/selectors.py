@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum, Window
+from django.db.models import Case, Q, QuerySet, Sum, When, Window
 from django.http import Http404
 
 from accounts.models import LedgerEntry, Note, PatientAccount, Person
@@ -141,12 +141,17 @@ def account_timeline(*, account: PatientAccount, limit: int = 100) -> list[Timel
     return items
 
 
+# Contact points in the order a collector tries them: good, then unverified, bad last. (Sorting the
+# status text would put "bad" first.)
+_GOOD_FIRST = Case(When(status="good", then=0), When(status="unverified", then=1), default=2)
+
+
 def account_contact_points(*, account: PatientAccount) -> dict[str, list[Any]]:
     """The guarantor's phones, addresses and emails (through relations, so accounts need not import
     contacts), good ones first."""
     person = account.guarantor
     return {
-        "phones": list(person.phones.order_by("status", "id")),
+        "phones": list(person.phones.order_by(_GOOD_FIRST, "id")),
         "addresses": list(person.addresses.order_by("-is_primary", "-id")),
         "emails": list(person.emails.order_by("id")),
     }
