@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -161,9 +162,29 @@ class ContactAttempt(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     occurred_at = models.DateTimeField(default=timezone.now)
+    # The rules of RULES.md the attempt broke, as the compliance engine judged it when it was logged
+    # (recording is never blocked); a manager reviews each one that broke any.
+    violations = ArrayField(models.CharField(max_length=16), default=list, db_default=[], blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_index=False,
+        related_name="+",
+    )
 
     class Meta:
-        indexes = [models.Index(fields=["person", "-occurred_at"], name="attempt_person_time")]
+        indexes = [
+            models.Index(fields=["person", "-occurred_at"], name="attempt_person_time"),
+            # The managers' review list: the few attempts that broke a rule and wait for review.
+            models.Index(
+                fields=["-occurred_at"],
+                condition=Q(reviewed_at__isnull=True) & ~Q(violations=[]),
+                name="attempt_to_review",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(channel__in=["call", "text"], phone__isnull=False)

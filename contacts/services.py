@@ -7,15 +7,18 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import PatientAccount, Person
+from accounts.selectors import accounts_visible_to
 from audit.services import audit_record
 from collections_desk.lib.phones import normalize_phone
 from collections_desk.lib.timezones import normalize_zip, state_for_zip, zone_for_zip
+from compliance.selectors import attempt_violations
 from contacts.models import (
     Address,
     ContactAttempt,
@@ -169,6 +172,16 @@ def contact_attempt_log(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         occurred_at=occurred_at or timezone.now(),
     )
+    if direction == ContactAttempt.Direction.OUTBOUND:
+        # Judged on what was known before it (the attempt is not saved yet): the truth is recorded,
+        # with the rules it broke, for a manager to review.
+        attempt.violations = attempt_violations(
+            accounts=accounts,
+            channel=channel,
+            phone_pk=getattr(phone, "pk", None),
+            email_pk=getattr(email, "pk", None),
+            at=attempt.occurred_at,
+        )
     attempt.full_clean(exclude=["accounts", "person", "actor"])
     attempt.save()
     attempt.accounts.set(accounts)
@@ -179,11 +192,49 @@ def contact_attempt_log(
             action="contacts.attempt.logged",
             actor=actor,
             account_id=account.pk,
+            data=_attempt_event_data(attempt),
+        )
+    return attempt
+
+
+def _attempt_event_data(attempt: ContactAttempt) -> dict[str, Any]:
+    summary = f"{attempt.get_channel_display()}: {attempt.get_disposition_display()}"
+    data: dict[str, Any] = {
+        "attempt_id": attempt.pk,
+        "channel": attempt.channel,
+        "disposition": attempt.disposition,
+        "summary": summary,
+    }
+    if attempt.violations:
+        data["violations"] = attempt.violations
+        data["summary"] = f"{summary} · broke {', '.join(attempt.violations)}"
+    return data
+
+
+@transaction.atomic
+def attempt_review(*, attempt_id: int, actor: Any) -> ContactAttempt:
+    """A manager has looked at an attempt that broke a rule. Once: a second review changes nothing.
+    Audited on every account concerned."""
+    if not (getattr(actor, "is_manager_role", False) or getattr(actor, "is_admin_role", False)):
+        raise PermissionDenied
+    visible = ContactAttempt.objects.filter(accounts__in=accounts_visible_to(actor)).values("pk")
+    attempt = ContactAttempt.objects.select_for_update().filter(pk=attempt_id, pk__in=visible).first()
+    if attempt is None:
+        raise Http404("No such attempt")
+    if attempt.reviewed_at is not None or not attempt.violations:
+        return attempt
+    attempt.reviewed_at = timezone.now()
+    attempt.reviewed_by = actor
+    attempt.save(update_fields=["reviewed_at", "reviewed_by"])
+    for account_id in attempt.accounts.values_list("pk", flat=True):
+        audit_record(
+            action="contacts.attempt.reviewed",
+            actor=actor,
+            account_id=account_id,
             data={
                 "attempt_id": attempt.pk,
-                "channel": channel,
-                "disposition": disposition,
-                "summary": f"{attempt.get_channel_display()}: {attempt.get_disposition_display()}",
+                "violations": attempt.violations,
+                "summary": f"Reviewed by a manager: broke {', '.join(attempt.violations)}",
             },
         )
     return attempt

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AccountStatus
+from compliance.selectors import call_decisions
 from contacts.models import RIGHT_PARTY_DISPOSITIONS, ContactAttempt
 from desk.models import Lease, PriorityWeights, Queue, QueueOrder
 from desk.scoring import FACTOR_NAMES, factor_phrase
@@ -198,6 +199,11 @@ class QueueRow:
     reasons: list[tuple[str, str]] = field(default_factory=list)
     rank: str = ""
     score_text: str = ""
+    guarantor_id: int = 0
+    client_id: int = 0
+    # The compliance engine's answer to "may I call now?" (queue_rows_with_calls)
+    callable: bool | None = None
+    call_summary: str = ""
 
 
 _ROWS_SQL = """
@@ -207,7 +213,7 @@ SELECT r.account_id, r.score, r.factors, r.callback_pending_at, r.last_attempt_a
        COALESCE((SELECT w.callback_due FROM desk_priorityweights w WHERE w.team_id = r.team_id),
                 (SELECT w.callback_due FROM desk_priorityweights w WHERE w.team_id IS NULL), %s),
        a.client_account_number, a.balance, a.status, a.placement_date, g.first_name, g.last_name, c.code,
-       r.half, r.n
+       r.half, r.n, a.guarantor_id, a.client_id
   FROM (
     (SELECT p.account_id, p.score, p.factors, p.callback_pending_at, p.team_id, p.last_attempt_at,
             p.attempts_without_rpc, 0 AS half, row_number() OVER (ORDER BY p.{due}) AS n
@@ -314,9 +320,27 @@ def queue_rows(
                 reasons=reasons,
                 rank=str(len(rows) + 1),
                 score_text=str(score),
+                guarantor_id=row[16],
+                client_id=row[17],
             )
         )
     return rows
+
+
+def queue_rows_with_calls(
+    *, user: Any, choice: QueueChoice, limit: int = 50, now: datetime | None = None
+) -> list[QueueRow]:
+    """queue_rows, each marked by the compliance engine as callable now or not (with the rule and the
+    next time the call is allowed, in the person's local time), callable rows first. The rank printed
+    stays the priority rank, so a row moved down says why."""
+    now = now or timezone.now()
+    rows = queue_rows(user=user, choice=choice, limit=limit, now=now)
+    decisions = call_decisions([(r.account_id, r.guarantor_id, r.client_id) for r in rows], now=now)
+    for row in rows:
+        decision = decisions[row.account_id]
+        row.callable = decision.allowed
+        row.call_summary = decision.summary
+    return sorted(rows, key=lambda r: not r.callable)
 
 
 # --- Leases ----------------------------------------------------------------------------------------

@@ -16,5 +16,6 @@ urlpatterns = [
     path("leases/<int:lease_id>/release/", views.lease_release_view, name="lease-release"),
     path("leases/<int:lease_id>/break/", views.lease_break_view, name="lease-break"),
     path("manager/", views.desk_page, name="manager"),
+    path("review/", views.review_page, name="review"),
     path("weights/", views.weights_page, name="weights"),
 ]

@@ -15,6 +15,8 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from audit.services import audit_record_view
 from collections_desk.lib.http import AuthedRequest
+from contacts.selectors import attempts_to_review
+from contacts.services import attempt_review
 from desk.forms import QueueForm, SkipForm, WeightsForm
 from desk.models import Lease
 from desk.scoring import FACTOR_NAMES, callback_dominance_gap
@@ -25,7 +27,7 @@ from desk.selectors import (
     desk_overview,
     lease_open_for,
     queue_choice_get,
-    queue_rows,
+    queue_rows_with_calls,
     queues_for,
     queues_managed_by,
     team_ids_visible_to,
@@ -75,7 +77,7 @@ def queue_page(request: AuthedRequest, queue_id: int | None = None) -> HttpRespo
 
 def _rows_html(request: AuthedRequest, choice: QueueChoice) -> tuple[list[QueueRow], SafeString]:
     """The queue's next rows, rendered, with their view written to the audit log."""
-    rows = queue_rows(user=request.user, choice=choice, limit=PAGE_SIZE)
+    rows = queue_rows_with_calls(user=request.user, choice=choice, limit=PAGE_SIZE)
     audit_record_view(
         actor=request.user,
         action="accounts.account.viewed",
@@ -299,3 +301,26 @@ def queue_edit_page(request: AuthedRequest, queue_id: int) -> HttpResponse:
             messages.success(request, f"Queue “{queue.name}” {state}.")
             return redirect("desk:manager")
     return render(request, "desk/queue_form.html", {"form": form, "queue": queue})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def review_page(request: AuthedRequest) -> HttpResponse:
+    """Attempts that broke a compliance rule, for a manager to review (the collector was told why before
+    logging; the attempt was recorded anyway, because the truth is never blocked)."""
+    _manager_only(request)
+    if request.method == "POST":
+        raw = request.POST.get("attempt") or ""
+        if not raw.isdigit():
+            raise Http404("No such attempt")
+        attempt_review(attempt_id=int(raw), actor=request.user)
+        messages.success(request, "Marked reviewed.")
+        return redirect("desk:review")
+    attempts = list(attempts_to_review(user=request.user))
+    audit_record_view(
+        actor=request.user,
+        action="accounts.account.viewed",
+        account_ids=sorted({a.pk for attempt in attempts for a in attempt.accounts.all()}),
+        data={"via": "review"},
+    )
+    return render(request, "desk/review.html", {"attempts": attempts})

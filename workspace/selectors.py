@@ -44,9 +44,13 @@ def person_zone(*, person: Person, addresses: list[Any], phones: list[Phone]) ->
     return LocalTime(tuple(sorted(zones)))
 
 
-def phone_local_times(phones: list[Phone]) -> list[tuple[Phone, LocalTime]]:
-    """Each phone with the local time where its number was issued (a mobile may be elsewhere)."""
-    return [(phone, LocalTime(phone_zones(str(phone.number)))) for phone in phones]
+def phone_local_times(
+    phones: list[Phone], calls: dict[int, Any] | None = None
+) -> list[tuple[Phone, LocalTime, Any]]:
+    """Each phone with the local time where its number was issued (a mobile may be elsewhere) and the
+    compliance engine's call decision for it, if given."""
+    calls = calls or {}
+    return [(phone, LocalTime(phone_zones(str(phone.number))), calls.get(phone.pk)) for phone in phones]
 
 
 def guarantor_accounts(*, user: Any, account: PatientAccount) -> list[PatientAccount]:

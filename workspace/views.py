@@ -23,6 +23,7 @@ from accounts.selectors import account_contact_points, account_get_for_user, acc
 from audit.services import audit_record_view
 from collections_desk.lib.http import AuthedRequest
 from compliance.models import Hold
+from compliance.selectors import CallDecision, phone_call_decisions
 from compliance.services import hold_place, hold_release
 from contacts.models import Phone
 from contacts.services import (
@@ -75,12 +76,16 @@ def _context(request: AuthedRequest, account: PatientAccount, **forms: Form) -> 
     accounts, zone = people["accounts"], people["zone"]
     rpv = rpv_current(person=account.guarantor, actor=user)
     form_kwargs = {"account": account, "accounts": accounts, **points, "zone": people["zone_name"]}
+    # The compliance engine's answer for each phone: a number is offered to dial only when calling it is
+    # allowed now; otherwise the page says which rule stops it and until when.
+    calls = phone_call_decisions(account=account)
     return {
         "account": account,
         "accounts": accounts,
         **points,
         "zone": zone,
-        "phone_rows": phone_local_times(points["phones"]),
+        "phone_rows": phone_local_times(points["phones"], calls),
+        "call": _best_call(points["phones"], calls),
         "coverages": list(account.coverages.all()),
         "ledger": account_ledger(account=account),
         "timeline": account_timeline(account=account),
@@ -103,6 +108,14 @@ def _context(request: AuthedRequest, account: PatientAccount, **forms: Form) -> 
         "hold_form": forms.get("hold_form") or HoldForm(),
         "note_form": NoteForm(),
     }
+
+
+def _best_call(phones: list[Any], calls: dict[int, CallDecision]) -> CallDecision | None:
+    """The decision for the phone a collector would dial first (phones come good first, bad last)."""
+    for phone in phones:
+        if phone.status != "bad" and phone.pk in calls:
+            return calls[phone.pk]
+    return None
 
 
 def _rescore(accounts: list[PatientAccount]) -> None:

@@ -493,21 +493,24 @@ def test_the_history_goes_on_where_the_services_take_over(desk):
     ).first()
     seeded_reversal = seeded_events.filter(action="accounts.ledger.reversed").first()
 
-    posting = ledger_post(
-        account=account,
-        kind="patient_payment",
-        amount="10.00",
-        effective_date=date(2026, 11, 1),
-        actor=collector,
-    )
-    ledger_reverse(entry=posting.entry, actor=collector, effective_date=date(2026, 11, 1))
-    contact_attempt_log(
-        accounts=[account],
-        channel="call",
-        disposition="promise",
-        actor=collector,
-        phone=Phone.objects.filter(person=account.guarantor).first(),
-    )
+    # At 19:00 UTC on a Friday after the seed: within every US zone's call window, so the call breaks
+    # no rule and its event has exactly the seeded keys (a call that broke one would add "violations").
+    with time_machine.travel(datetime(2026, 11, 20, 19, 0, tzinfo=UTC), tick=True):
+        posting = ledger_post(
+            account=account,
+            kind="patient_payment",
+            amount="10.00",
+            effective_date=date(2026, 11, 1),
+            actor=collector,
+        )
+        ledger_reverse(entry=posting.entry, actor=collector, effective_date=date(2026, 11, 1))
+        contact_attempt_log(
+            accounts=[account],
+            channel="call",
+            disposition="promise",
+            actor=collector,
+            phone=Phone.objects.filter(person=account.guarantor).first(),
+        )
 
     now = account_timeline(account=account)
     call, reversed_, paid = now[:3]

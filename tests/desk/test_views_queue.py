@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from audit.selectors import account_views
-from contacts.services import contact_attempt_log, phone_add
+from contacts.services import address_add, contact_attempt_log, phone_add
 from desk.models import Lease, PriorityWeights, Queue, QueueOrder
 from desk.selectors import queue_choice_get, workspace_url
 from desk.services import lease_claim_next, queue_rescore
@@ -515,3 +515,42 @@ def test_collectors_and_other_teams_managers_cannot_edit_a_queue(
         assert client.post(reverse("desk:queue-edit", args=[queue.pk]), {"name": "x"}).status_code == 404
     queue.refresh_from_db()
     assert queue.name == "Mine"
+
+
+def _reachable(account, *, zip_code="30303", city="Atlanta", state="GA", number="+1 404 555 0100"):
+    address_add(
+        person=account.guarantor,
+        line1="1 Peachtree St",
+        city=city,
+        state=state,
+        zip_code=zip_code,
+        actor=None,
+    )
+    return phone_add(person=account.guarantor, number=number, kind="mobile", actor=None)
+
+
+def test_the_queue_marks_who_may_be_called_now_and_lists_them_first(client, collector, east):
+    # 10:00 in Atlanta. The top account's guarantor promised to pay yesterday: no call for 7 days
+    # (FREQ-02), so it goes below the lower one that may be called now; its rank still says 1.
+    top = PatientAccountFactory(team=east, balance=Decimal("5000.00"))
+    low = PatientAccountFactory(team=east, balance=Decimal("100.00"))
+    for account, disposition in ((top, "promise"), (low, "no_answer")):
+        contact_attempt_log(
+            actor=collector,
+            accounts=[account],
+            channel="call",
+            disposition=disposition,
+            phone=_reachable(account),
+            occurred_at=T0 - dt.timedelta(days=1),
+        )
+    queue_rescore()
+    client.force_login(collector)
+    r = client.get(reverse("desk:queue"))
+    rows = r.context["rows"]
+    assert [row.account_id for row in rows] == [low.pk, top.pk]
+    assert [row.rank for row in rows] == ["2", "1"]
+    assert (rows[0].callable, rows[0].call_summary) == (True, "callable now")
+    assert rows[1].callable is False
+    assert rows[1].call_summary.startswith("FREQ-02")
+    assert rows[1].call_summary.endswith("EST")
+    assert rows[1].call_summary in r.content.decode()

@@ -1,0 +1,382 @@
+"""The compliance engine's facts, read from the desk's records, and its decisions for pages.
+
+The engine (compliance.engine) is pure: it decides on `compliance.facts` dataclasses. This module builds
+them from the database in a fixed number of queries for any number of guarantors, so a page of 50 queue
+rows costs the same handful of reads as one account.
+
+What the desk records today and how it maps (the scenario files name the same events):
+
+- the guarantor is the consumer; their phones (zones from the area code), emails and primary address
+  (zone from the ZIP, NYC locality from the county);
+- every account of the guarantor is a debt (medical), with its client's kind, 501(r) flag and the
+  `compliance` part of its `policy_overrides` as the engine's parameter overrides;
+- contact attempts to the guarantor are `Attempt` events (a promise, refusal, dispute, cease or attorney
+  disposition was a conversation);
+- open holds are the events they record: attorney, cease, dispute, bankruptcy, deceased, and a pending
+  financial-assistance application.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from accounts.models import PatientAccount, Person
+from compliance import calendar as cal
+from compliance import facts as F
+from compliance.engine import evaluate, evaluate_many
+from compliance.models import Hold
+
+# Attempts older than this cannot change a call decision: the longest look-back of a frequency rule
+# (RULES.md §11: 7-day windows, the 7 days after a conversation, the state overlays' 7 days) with margin.
+CALL_HISTORY = dt.timedelta(days=35)
+
+# Desk dispositions that were a live exchange with the right party (C-06).
+_CONVERSATION = {"promise", "refused", "dispute", "cease", "attorney"}
+
+
+def consumer_id(person_id: int) -> str:
+    return f"person-{person_id}"
+
+
+def phone_id(pk: int) -> str:
+    return f"phone-{pk}"
+
+
+def email_id(pk: int) -> str:
+    return f"email-{pk}"
+
+
+def compliance_overrides(policy_overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """The engine's part of a client's `policy_overrides`: `{"compliance": {parameter name: value}}`
+    (the plan policy keeps its own key)."""
+    return dict((policy_overrides or {}).get("compliance") or {})
+
+
+def facts_for_guarantors(
+    guarantor_ids: Iterable[int], *, now: dt.datetime | None = None
+) -> dict[tuple[int, int], F.Facts]:
+    """Facts per (guarantor, client) for every client the guarantor has accounts with: the engine reads
+    one client's parameters, while the debts and the history are the guarantor's across clients. Seven
+    queries whatever the number of guarantors, all through accounts' relations: compliance sits below
+    contacts in the import layers (DESIGN.md §4)."""
+    now = now or timezone.now()
+    ids = sorted(set(guarantor_ids))
+    if not ids:
+        return {}
+    people = Person.objects.filter(pk__in=ids)
+    phones: dict[int, list[F.Phone]] = defaultdict(list)
+    events: dict[int, list[F.Event]] = defaultdict(list)
+    for person, pk, number, kind, consent, consent_at, revoked_at in people.filter(
+        phones__isnull=False
+    ).values_list(
+        "pk",
+        "phones__pk",
+        "phones__number",
+        "phones__kind",
+        "phones__autodialer_consent",
+        "phones__autodialer_consent_at",
+        "phones__consent_revoked_at",
+    ):
+        phones[person].append(
+            F.Phone(id=phone_id(pk), number=str(number), kind=kind, zones=cal.phone_zones_for(str(number)))
+        )
+        if consent and consent_at is not None:
+            events[person].append(F.Consent(at=consent_at, scope="automated", to=phone_id(pk), written=True))
+        if revoked_at is not None:
+            events[person].append(F.TcpaRevocation(at=revoked_at, to=phone_id(pk)))
+    emails: dict[int, list[F.Email]] = defaultdict(list)
+    for person, pk, address in people.filter(emails__isnull=False).values_list(
+        "pk", "emails__pk", "emails__address"
+    ):
+        emails[person].append(F.Email(id=email_id(pk), address=address))
+    addresses: dict[int, F.Address] = {}
+    for person, state, zip_code, zone, city in people.filter(addresses__is_primary=True).values_list(
+        "pk", "addresses__state", "addresses__zip_code", "addresses__time_zone", "addresses__city"
+    ):
+        addresses[person] = F.Address(
+            state=state, zone=zone, zip=zip_code, city=city, locality=cal.locality_for_zip(zip_code)
+        )
+    debts: dict[int, list[F.Debt]] = defaultdict(list)
+    clients: dict[int, dict[int, F.Client]] = defaultdict(dict)
+    for row in PatientAccount.objects.filter(guarantor_id__in=ids).values_list(
+        "pk",
+        "guarantor_id",
+        "client_id",
+        "client__name",
+        "client__kind",
+        "client__nonprofit_501r",
+        "client__policy_overrides",
+        "balance",
+        "service_date_from",
+        "first_statement_date",
+        "first_delinquency_date",
+        "placement_date",
+    ):
+        (
+            pk,
+            person,
+            client_id,
+            client_name,
+            kind,
+            nonprofit,
+            overrides,
+            balance,
+            service,
+            statement,
+            dofd,
+            placed,
+        ) = row
+        debts[person].append(
+            F.Debt(
+                id=str(pk),
+                provider=client_name,
+                balance=balance,
+                service_date=service,
+                first_statement_date=statement,
+                dofd=dofd,
+                placement_date=placed,
+                guarantor=consumer_id(person),
+            )
+        )
+        clients[person][client_id] = F.Client(
+            kind=kind, nonprofit_501r=nonprofit, settings=compliance_overrides(overrides), id=str(client_id)
+        )
+    since = now - CALL_HISTORY
+    concerned: dict[int, list[str]] = defaultdict(list)
+    # Contact attempts through the relations (compliance sits below contacts in the import layers).
+    for attempt_id, account_id in PatientAccount.contact_attempts.through.objects.filter(
+        contactattempt__person_id__in=ids, contactattempt__occurred_at__gte=since
+    ).values_list("contactattempt_id", "patientaccount_id"):
+        concerned[attempt_id].append(str(account_id))
+    for person, pk, channel, direction, phone, email, disposition, at in people.filter(
+        contact_attempts__occurred_at__gte=since
+    ).values_list(
+        "pk",
+        "contact_attempts__pk",
+        "contact_attempts__channel",
+        "contact_attempts__direction",
+        "contact_attempts__phone_id",
+        "contact_attempts__email_id",
+        "contact_attempts__disposition",
+        "contact_attempts__occurred_at",
+    ):
+        to = phone_id(phone) if phone else email_id(email) if email else None
+        events[person].append(
+            F.Attempt(
+                at=at,
+                channel=channel,
+                direction=direction,
+                to=to,
+                debts=tuple(concerned.get(pk, ())),
+                disposition="conversation" if disposition in _CONVERSATION else disposition,
+            )
+        )
+    for kind, medium, received_on, placed_at, details, account_id, person in Hold.objects.filter(
+        account__guarantor_id__in=ids, released_at__isnull=True
+    ).values_list(
+        "kind", "medium", "received_on", "placed_at", "details", "account_id", "account__guarantor_id"
+    ):
+        event = _hold_event(kind, medium, received_on, placed_at, details or {}, str(account_id))
+        if event is not None:
+            events[person].append(event)
+    facts = {}
+    for person in ids:
+        address = addresses.get(person) or _no_address(phones.get(person, ()))
+        consumer = F.Person(
+            id=consumer_id(person), phones=tuple(phones.get(person, ())), emails=tuple(emails.get(person, ()))
+        )
+        for client_id, client in clients.get(person, {}).items():
+            facts[(person, client_id)] = F.Facts(
+                consumer=consumer,
+                address=address,
+                debts=tuple(debts[person]),
+                client=client,
+                events=tuple(events.get(person, ())),
+            )
+    return facts
+
+
+def _no_address(phones: Sequence[F.Phone]) -> F.Address:
+    """No mailing address on file: the engine still needs a zone to count local days in. A phone's zone
+    serves (the call window is the intersection of all the phones' zones either way; `state` None means
+    no state overlay is known). With no phone either nothing can be called, and Eastern time is used."""
+    zones = sorted({z for phone in phones for z in phone.zones})
+    return F.Address(state=None, zone=zones[0] if zones else "America/New_York")
+
+
+def _hold_event(
+    kind: str, medium: str, received_on: dt.date, placed_at: dt.datetime, details: dict[str, Any], debt: str
+) -> F.Event | None:
+    written = medium == Hold.Medium.WRITTEN
+    if kind == Hold.Kind.ATTORNEY:
+        return F.Attorney(
+            at=placed_at,
+            debts=(debt,),
+            name=str(details.get("attorney_name", "")),
+            phone=str(details.get("attorney_phone", "")),
+        )
+    if kind == Hold.Kind.CEASE:
+        return F.Cease(at=placed_at, debts=(debt,), written=written)
+    if kind == Hold.Kind.DISPUTE:
+        return F.Dispute(at=placed_at, debts=(debt,), written=written)
+    if kind == Hold.Kind.BANKRUPTCY:
+        return F.Bankruptcy(
+            at=placed_at, status="filed", chapter=str(details.get("bankruptcy_chapter") or "") or None
+        )
+    if kind == Hold.Kind.DECEASED:
+        return F.Deceased(at=placed_at)
+    if kind == Hold.Kind.FAP_PENDING:
+        return F.FapApplication(
+            at=placed_at, debts=(debt,), status=str(details.get("status") or "incomplete")
+        )
+    return None  # insurance pending: the desk's own pause, not a rule of RULES.md
+
+
+@dataclass(frozen=True)
+class CallDecision:
+    """May the desk call this account's guarantor now, and if not why and from when."""
+
+    account_id: int
+    allowed: bool
+    decision: F.Decision | None  # None: no phone to call
+    phone_id: int | None
+    zone: str
+
+    @property
+    def summary(self) -> str:
+        """The first reason and the next time, e.g. "FREQ-02 · conversation Tue 14:02 · next call Tue
+        10:00 MDT"."""
+        if self.decision is None:
+            return "no phone on file"
+        if self.allowed and not self.decision.reasons:
+            return "callable now"
+        if self.allowed:
+            return "callable now · " + " · ".join(self.decision.warnings)
+        first = min(self.decision.reasons, key=lambda r: r.is_warning)  # what blocks comes first
+        parts = [
+            first.message if first.message.startswith(first.rule_id) else f"{first.rule_id} · {first.message}"
+        ]
+        if self.decision.next_allowed is not None:
+            local = self.decision.next_allowed.astimezone(ZoneInfo(self.zone or "America/New_York"))
+            parts.append(f"next call {local:%a %H:%M %Z}")
+        else:
+            parts.append("no next time can be computed")
+        return " · ".join(parts)
+
+
+def call_decisions(
+    accounts: Sequence[tuple[int, int, int]], *, now: dt.datetime | None = None
+) -> dict[int, CallDecision]:
+    """For (account id, guarantor id, client id) rows, whether calling the guarantor about that account is
+    allowed now, on the first phone not marked bad (the workspace lists phones in the same order)."""
+    now = now or timezone.now()
+    facts = facts_for_guarantors((g for _, g, _ in accounts), now=now)
+    # The phone the collector would dial: the first good one, else unverified, never a bad one (the
+    # workspace lists them in this order).
+    rank = {"good": 0, "unverified": 1}
+    best: dict[int, tuple[int, int]] = {}
+    for person, pk, status in Person.objects.filter(pk__in={g for _, g, _ in accounts}).values_list(
+        "pk", "phones__pk", "phones__status"
+    ):
+        if pk is not None and status in rank:
+            best[person] = min(best.get(person, (9, 0)), (rank[status], pk))
+    good_phone = {person: pk for person, (_, pk) in best.items()}
+    asked = []
+    out: dict[int, CallDecision] = {}
+    for account_id, guarantor, client in accounts:
+        found = facts.get((guarantor, client))
+        phone = good_phone.get(guarantor)
+        zone = found.address.zone if found else ""
+        if found is None or phone is None:
+            out[account_id] = CallDecision(account_id, False, None, None, zone)
+            continue
+        asked.append(
+            (
+                account_id,
+                phone,
+                zone,
+                found,
+                F.Action(kind="call", debts=(str(account_id),), to=phone_id(phone)),
+            )
+        )
+    for (account_id, phone, zone, _, _), decision in zip(
+        asked, evaluate_many([(f, a) for *_, f, a in asked], now), strict=True
+    ):
+        out[account_id] = CallDecision(
+            account_id,
+            decision.allowed,
+            decision,
+            phone,
+            zone or (decision.zones[0] if decision.zones else ""),
+        )
+    return out
+
+
+__all__ = [
+    "CALL_HISTORY",
+    "attempt_violations",
+    "CallDecision",
+    "call_decisions",
+    "compliance_overrides",
+    "facts_for_guarantors",
+    "phone_call_decisions",
+]
+
+
+# The engine's action for an outbound contact attempt on each channel (a visit is not one of them).
+_ACTION_OF_CHANNEL = {"call": "call", "text": "text", "email": "email", "letter": "letter"}
+
+
+def attempt_violations(
+    *,
+    accounts: Sequence[PatientAccount],
+    channel: str,
+    phone_pk: int | None,
+    email_pk: int | None,
+    at: dt.datetime,
+) -> list[str]:
+    """The rules an outbound attempt made at `at` broke, judged on what the desk knew before it: the
+    blocking reasons (not the warnings) the engine gives for the same action at that time, over every
+    client whose accounts it concerned. Empty for a channel the engine does not judge."""
+    kind = _ACTION_OF_CHANNEL.get(channel)
+    if kind is None or not accounts:
+        return []
+    guarantor = accounts[0].guarantor_id
+    facts = facts_for_guarantors([guarantor], now=at)
+    to = phone_id(phone_pk) if phone_pk else email_id(email_pk) if email_pk else None
+    broken: set[str] = set()
+    for client_id in sorted({a.client_id for a in accounts}):
+        found = facts.get((guarantor, client_id))
+        if found is None:
+            continue
+        debts = tuple(str(a.pk) for a in accounts if a.client_id == client_id)
+        broken.update(evaluate(found, F.Action(kind=kind, debts=debts, to=to), at).blocking)
+    return sorted(broken)
+
+
+def phone_call_decisions(
+    *, account: PatientAccount, now: dt.datetime | None = None
+) -> dict[int, CallDecision]:
+    """For each of the guarantor's phones, whether calling it about `account` is allowed now (the
+    workspace offers a number to dial only when it is)."""
+    now = now or timezone.now()
+    key = (account.guarantor_id, account.client_id)
+    found = facts_for_guarantors([account.guarantor_id], now=now).get(key)
+    if found is None:
+        return {}
+    asked = [
+        (int(phone.id.removeprefix("phone-")), F.Action(kind="call", debts=(str(account.pk),), to=phone.id))
+        for phone in found.consumer.phones
+    ]
+    decisions = evaluate_many([(found, action) for _, action in asked], now)
+    return {
+        pk: CallDecision(account.pk, d.allowed, d, pk, found.address.zone or (d.zones[0] if d.zones else ""))
+        for (pk, _), d in zip(asked, decisions, strict=True)
+    }

@@ -1,0 +1,83 @@
+"""The workspace asks the compliance engine before a call and records what broke a rule anyway."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from contacts.models import ContactAttempt
+from tests.workspace.helpers import log_attempt, url
+
+pytestmark = pytest.mark.django_db
+
+# Wednesday 18 November 2026 in Missoula (MST, UTC-7): 07:30 and 11:00.
+EARLY = dt.datetime(2026, 11, 18, 14, 30, tzinfo=dt.UTC)
+LATE_MORNING = dt.datetime(2026, 11, 18, 18, 0, tzinfo=dt.UTC)
+
+
+def test_within_the_window_the_number_is_offered_to_dial(client, desk):
+    account, phone = desk
+    with time_machine.travel(LATE_MORNING, tick=False):
+        page = client.get(url("account", account)).content.decode()
+    assert "Calling now is allowed" in page
+    assert f'href="tel:{phone.number}"' in page
+    assert "may be called now" in page
+
+
+def test_before_eight_the_page_says_why_not_and_when(client, desk):
+    account, phone = desk
+    with time_machine.travel(EARLY, tick=False):
+        page = client.get(url("account", account)).content.decode()
+    assert "Do not call now: TIME-01" in page
+    assert "next call Wed 08:00 MST" in page
+    assert f'href="tel:{phone.number}"' not in page
+
+
+def test_a_call_that_broke_a_rule_is_recorded_flagged_and_reviewed_by_a_manager(
+    client, desk, manager, collector
+):
+    account, phone = desk
+    with time_machine.travel(EARLY, tick=False):
+        r = log_attempt(client, account, phone, disposition="no_answer")
+    assert r.status_code == 200
+    attempt = ContactAttempt.objects.get()
+    assert attempt.violations == ["TIME-01"]
+    event = AuditEvent.objects.get(action="contacts.attempt.logged")
+    assert event.data["violations"] == ["TIME-01"]
+    assert event.data["summary"] == "Call: No answer · broke TIME-01"
+
+    assert client.get(reverse("desk:review")).status_code == 404  # a collector does not review
+    client.force_login(manager)
+    page = client.get(reverse("desk:review")).content.decode()
+    assert account.client_account_number in page
+    assert "TIME-01" in page
+    r = client.post(reverse("desk:review"), {"attempt": attempt.pk})
+    assert r.status_code == 302
+    attempt.refresh_from_db()
+    assert (attempt.reviewed_by, attempt.reviewed_at is not None) == (manager, True)
+    assert AuditEvent.objects.filter(action="contacts.attempt.reviewed", account_id=account.pk).count() == 1
+    assert "Nothing to review." in client.get(reverse("desk:review")).content.decode()
+
+
+def test_a_lawful_call_is_not_flagged(client, desk):
+    account, phone = desk
+    with time_machine.travel(LATE_MORNING, tick=False):
+        log_attempt(client, account, phone, disposition="no_answer")
+    assert ContactAttempt.objects.get().violations == []
+
+
+def test_another_teams_manager_cannot_review_or_see_the_attempt(client, desk, west_manager):
+    account, phone = desk
+    with time_machine.travel(EARLY, tick=False):
+        log_attempt(client, account, phone, disposition="no_answer")
+    attempt = ContactAttempt.objects.get()
+    client.force_login(west_manager)
+    assert account.client_account_number not in client.get(reverse("desk:review")).content.decode()
+    assert client.post(reverse("desk:review"), {"attempt": attempt.pk}).status_code == 404
+    assert client.post(reverse("desk:review"), {"attempt": "x"}).status_code == 404
+    attempt.refresh_from_db()
+    assert attempt.reviewed_at is None
