@@ -4,7 +4,8 @@ of a queue page, with their histories read from the database, in batch.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cd_bench .venv/bin/python bench/compliance_decisions.py
 
 For BENCH_PAGES (default 40) different pages of BENCH_TEAM's accounts (50 accounts each, taken in
-priority order from page 1 on, so every page has new guarantors and nothing is cached between them):
+priority order from row BENCH_OFFSET on, so every page has new guarantors and nothing is cached between
+them in Python; a new BENCH_OFFSET also reads rows PostgreSQL has not cached yet):
 the time of `compliance.selectors.call_decisions` (facts from the database: 8 queries, plus the engine)
 and, separately, of the engine alone on the same facts. Target ([compliance] issue): >= 1,000
 decisions/s, i.e. 50 rows with their histories in <= 50 ms.
@@ -38,12 +39,13 @@ def main() -> None:
 
     team = Team.objects.get(name=os.environ.get("BENCH_TEAM", "East"))
     pages = int(os.environ.get("BENCH_PAGES", "40"))
+    offset = int(os.environ.get("BENCH_OFFSET", "0"))  # another range: rows PostgreSQL has not cached
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT p.account_id, a.guarantor_id, a.client_id FROM desk_accountpriority p"
             " JOIN accounts_patientaccount a ON a.id = p.account_id"
-            " WHERE p.workable AND p.team_id = %s ORDER BY p.score DESC, p.account_id LIMIT %s",
-            [team.pk, 50 * (pages + 1)],
+            " WHERE p.workable AND p.team_id = %s ORDER BY p.score DESC, p.account_id LIMIT %s OFFSET %s",
+            [team.pk, 50 * (pages + 1), offset],
         )
         rows = cursor.fetchall()
     batches = [rows[i * 50 : (i + 1) * 50] for i in range(pages + 1)]
@@ -71,6 +73,7 @@ def main() -> None:
         json.dumps(
             {
                 "team": team.name,
+                "offset": offset,
                 "pages": pages,
                 "rows_per_page": 50,
                 "attempt_events_per_page_median": statistics.median(attempts),

@@ -20,7 +20,6 @@ import zipcodes
 from django.core.exceptions import ValidationError
 from phonenumbers import timezone as pn_timezone
 
-from collections_desk.lib.phones import phone_zones
 from collections_desk.lib.timezones import normalize_zip
 from collections_desk.lib.timezones import state_for_zip as _lib_state_for_zip
 from collections_desk.lib.timezones import zone_for_zip as _lib_zone_for_zip
@@ -124,6 +123,9 @@ def zones_for_state(state: str | None) -> tuple[str, ...]:
     )
 
 
+_NANP_TOLL_FREE = frozenset({"800", "833", "844", "855", "866", "877", "888"})
+
+
 @lru_cache(maxsize=1)
 def _country_level_us_zones() -> frozenset[str]:
     number = phonenumbers.parse("+18002000000", None)
@@ -141,9 +143,14 @@ def phone_zones_for(e164: str) -> tuple[str, ...]:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return ()
-    if phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.TOLL_FREE:
+    if number.country_code == 1:
+        # North America: toll-free is a matter of the area code (number_type would test every type's
+        # pattern, most of the cost of a queue page's 50 guarantors).
+        if str(number.national_number)[:3] in _NANP_TOLL_FREE:
+            return ()
+    elif phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.TOLL_FREE:
         return ()
-    zones = phone_zones(e164)
+    zones = tuple(z for z in pn_timezone.time_zones_for_number(number) if z != pn_timezone.UNKNOWN_TIMEZONE)
     if not zones or (len(zones) > 4 and frozenset(zones) == _country_level_us_zones()):
         return ()
     return tuple(sorted(zones))

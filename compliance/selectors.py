@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.models import PatientAccount, Person
@@ -78,7 +80,7 @@ def facts_for_guarantors(
     ).values_list(
         "pk",
         "phones__pk",
-        "phones__number",
+        Cast("phones__number", TextField()),  # the E.164 text, not a parsed PhoneNumber
         "phones__kind",
         "phones__autodialer_consent",
         "phones__autodialer_consent_at",
@@ -101,7 +103,12 @@ def facts_for_guarantors(
         "pk", "addresses__state", "addresses__zip_code", "addresses__time_zone", "addresses__city"
     ):
         addresses[person] = F.Address(
-            state=state, zone=zone, zip=zip_code, city=city, locality=cal.locality_for_zip(zip_code)
+            state=state,
+            zone=zone,
+            zip=zip_code,
+            city=city,
+            # Only New York ZIPs can be in the city (and the ZIP lookup is slow).
+            locality=cal.locality_for_zip(zip_code) if state == "NY" else None,
         )
     debts: dict[int, list[F.Debt]] = defaultdict(list)
     clients: dict[int, dict[int, F.Client]] = defaultdict(dict)
