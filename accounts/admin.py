@@ -17,6 +17,9 @@ class ClientAdmin(admin.ModelAdmin):
     list_filter = ["kind", "nonprofit_501r", "credit_reporting_enabled"]
     search_fields = ["code", "name"]
     inlines = [FacilityInline]
+    # Compliance overrides are changed on the Compliance page, which validates them against RULES.md's
+    # parameters and audits each change; here they are shown only.
+    readonly_fields = ["policy_overrides"]
 
 
 @admin.register(Facility)

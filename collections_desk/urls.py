@@ -23,5 +23,6 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("work/", include("workspace.urls")),
     path("desk/", include("desk.urls")),
+    path("compliance/", include("compliance.urls")),
     path("admin/", admin.site.urls),
 ]

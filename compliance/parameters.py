@@ -650,7 +650,7 @@ def parameter_spec(name: str) -> ParameterSpec:
 # --- validation ------------------------------------------------------------------------------------
 
 
-def _check(spec: ParameterSpec, value: Any, where: str) -> Any:  # noqa: C901, PLR0911, PLR0912
+def check_value(spec: ParameterSpec, value: Any, where: str) -> Any:  # noqa: C901, PLR0911, PLR0912
     """Validate ``value`` for ``spec`` and return it in canonical, immutable form."""
     kind = spec.kind
     if kind == "bool":
@@ -725,7 +725,7 @@ def _check(spec: ParameterSpec, value: Any, where: str) -> Any:  # noqa: C901, P
             raise ValueError(
                 f"{where}: missing {', '.join(missing)} (the value replaces the whole structure)"
             )
-        return MappingProxyType({k: _check(known[k], value[k], f"{where}.{k}") for k in known})
+        return MappingProxyType({k: check_value(known[k], value[k], f"{where}.{k}") for k in known})
     raise AssertionError(kind)  # pragma: no cover
 
 
@@ -734,7 +734,7 @@ def _keys(spec: ParameterSpec) -> str:
 
 
 def _freeze_default(spec: ParameterSpec) -> Any:
-    return _check(spec, spec.default, spec.name)
+    return check_value(spec, spec.default, spec.name)
 
 
 _DEFAULTS: dict[str, Any] = {name: _freeze_default(spec) for name, spec in PARAMETERS.items()}
@@ -766,7 +766,7 @@ class Parameters(Mapping[str, Any]):
 _SECTIONS = frozenset(name.rsplit(".", k)[0] for name in PARAMETERS for k in range(1, name.count(".") + 1))
 
 
-def _expand_sections(overrides: Mapping[str, Any]) -> dict[str, Any]:
+def expand_sections(overrides: Mapping[str, Any]) -> dict[str, Any]:
     """A mapping given under a section name that is not itself a parameter (``credit_reporting_medical`` or
     ``states.MA``) sets the parameters it names: ``{"credit_reporting_medical": {"enabled": True}}`` is
     ``{"credit_reporting_medical.enabled": True}``."""
@@ -778,7 +778,7 @@ def _expand_sections(overrides: Mapping[str, Any]) -> dict[str, Any]:
             and name not in PARAMETERS
             and isinstance(value, Mapping)
         ):
-            for key, inner in _expand_sections({f"{name}.{k}": v for k, v in value.items()}).items():
+            for key, inner in expand_sections({f"{name}.{k}": v for k, v in value.items()}).items():
                 if key in out:
                     raise ValueError(f"{key}: given twice")
                 out[key] = inner
@@ -801,13 +801,13 @@ def effective_parameters(overrides: Mapping[str, Any] | None = None) -> Paramete
         return Parameters(values, ())
     if not isinstance(overrides, Mapping):
         raise ValueError(f"settings: expected a mapping of parameter names, got {overrides!r}")
-    overrides = _expand_sections(overrides)
+    overrides = expand_sections(overrides)
     for name in overrides:
         if not isinstance(name, str) or name not in PARAMETERS:
             raise ValueError(f"{name}: unknown parameter")
     for name in sorted(overrides, key=lambda n: n.count(".")):
         spec = PARAMETERS[name]
-        value = _check(spec, overrides[name], name)
+        value = check_value(spec, overrides[name], name)
         values[name] = value
         if spec.kind == "struct":
             for child in _flatten(spec.fields):
