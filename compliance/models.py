@@ -59,3 +59,37 @@ class Hold(models.Model):
     @property
     def is_open(self) -> bool:
         return self.released_at is None
+
+
+class AccountNotice(models.Model):
+    """A compliance-relevant fact about accounts other than a contact attempt or a hold: what the desk
+    sent or furnished, and what the consumer asked for. Append-only. Kinds and their `details`:
+
+    - original_creditor_request: `written`;
+    - verification_sent (answers a dispute or an original-creditor request);
+    - fap_application: `status` (incomplete | complete | approved | denied), `discount`;
+    - eca_notice (the 501(r) 30-day written notice): `deadline` (ISO date), `pls` (the plain-language
+      summary went with it);
+    - oral_fap_notice (the oral attempt to tell the patient about financial assistance);
+    - credit_report (information furnished to a consumer reporting agency).
+    """
+
+    class Kind(models.TextChoices):
+        ORIGINAL_CREDITOR_REQUEST = "original_creditor_request", "Original creditor requested"
+        VERIFICATION_SENT = "verification_sent", "Verification sent"
+        FAP_APPLICATION = "fap_application", "Financial-assistance application"
+        ECA_NOTICE = "eca_notice", "501(r) notice of extraordinary collection actions"
+        ORAL_FAP_NOTICE = "oral_fap_notice", "Financial assistance explained orally"
+        CREDIT_REPORT = "credit_report", "Furnished to a credit bureau"
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    accounts = models.ManyToManyField("accounts.PatientAccount", related_name="compliance_notices")
+    details = models.JSONField(default=dict, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.occurred_at:%Y-%m-%d}"

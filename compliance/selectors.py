@@ -22,11 +22,13 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import TextField
-from django.db.models.functions import Cast
+from django.db.models import F as Field
+from django.db.models import Q, Sum, TextField, Value
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from accounts.models import PatientAccount, Person
@@ -62,12 +64,20 @@ def compliance_overrides(policy_overrides: dict[str, Any] | None) -> dict[str, A
 
 
 def facts_for_guarantors(
-    guarantor_ids: Iterable[int], *, now: dt.datetime | None = None
+    guarantor_ids: Iterable[int],
+    *,
+    now: dt.datetime | None = None,
+    history: dt.timedelta | None = CALL_HISTORY,
 ) -> dict[tuple[int, int], F.Facts]:
     """Facts per (guarantor, client) for every client the guarantor has accounts with: the engine reads
-    one client's parameters, while the debts and the history are the guarantor's across clients. Seven
-    queries whatever the number of guarantors, all through accounts' relations: compliance sits below
-    contacts in the import layers (DESIGN.md §4)."""
+    one client's parameters, while the debts and the history are the guarantor's across clients. A fixed
+    number of queries whatever the number of guarantors, all through accounts' relations: compliance
+    sits below contacts in the import layers (DESIGN.md §4).
+
+    `history` bounds the contact attempts read (enough for a call decision); None reads them all (a
+    letter, a credit report or a scenario needs the validation notice and the rest). Every other record
+    is read whole: there are few of them. Events after `now` are kept: the engine ignores what had not
+    happened yet at the time it is asked about."""
     now = now or timezone.now()
     ids = sorted(set(guarantor_ids))
     if not ids:
@@ -99,10 +109,19 @@ def facts_for_guarantors(
     ):
         emails[person].append(F.Email(id=email_id(pk), address=address))
     addresses: dict[int, F.Address] = {}
-    for person, state, zip_code, zone, city in people.filter(addresses__is_primary=True).values_list(
-        "pk", "addresses__state", "addresses__zip_code", "addresses__time_zone", "addresses__city"
+    for person, state, zip_code, zone, city, created_at in (
+        people.filter(addresses__isnull=False)
+        .values_list(
+            "pk",
+            "addresses__state",
+            "addresses__zip_code",
+            "addresses__time_zone",
+            "addresses__city",
+            "addresses__created_at",
+        )
+        .order_by("pk", "addresses__created_at", "addresses__pk")
     ):
-        addresses[person] = F.Address(
+        address = F.Address(
             state=state,
             zone=zone,
             zip=zip_code,
@@ -110,21 +129,35 @@ def facts_for_guarantors(
             # Only New York ZIPs can be in the city (and the ZIP lookup is slow).
             locality=cal.locality_for_zip(zip_code) if state == "NY" else None,
         )
+        if person in addresses:  # a later address: the person moved
+            events[person].append(F.Move(at=created_at, address=address))
+        else:
+            addresses[person] = address
     debts: dict[int, list[F.Debt]] = defaultdict(list)
     clients: dict[int, dict[int, F.Client]] = defaultdict(dict)
-    for row in PatientAccount.objects.filter(guarantor_id__in=ids).values_list(
-        "pk",
-        "guarantor_id",
-        "client_id",
-        "client__name",
-        "client__kind",
-        "client__nonprofit_501r",
-        "client__policy_overrides",
-        "balance",
-        "service_date_from",
-        "first_statement_date",
-        "first_delinquency_date",
-        "placement_date",
+    # A debt's balance for the engine is the balance it was placed with (CR-02's "initial reported
+    # balance"): the ledger up to the placement date, not what is left after payments.
+    placed_balance = Coalesce(
+        Sum("ledger_entries__amount", filter=Q(ledger_entries__effective_date__lte=Field("placement_date"))),
+        Value(Decimal("0.00")),
+    )
+    for row in (
+        PatientAccount.objects.filter(guarantor_id__in=ids)
+        .annotate(placed_balance=placed_balance)
+        .values_list(
+            "pk",
+            "guarantor_id",
+            "client_id",
+            "client__name",
+            "client__kind",
+            "client__nonprofit_501r",
+            "client__policy_overrides",
+            "placed_balance",
+            "service_date_from",
+            "first_statement_date",
+            "first_delinquency_date",
+            "placement_date",
+        )
     ):
         (
             pk,
@@ -155,15 +188,16 @@ def facts_for_guarantors(
         clients[person][client_id] = F.Client(
             kind=kind, nonprofit_501r=nonprofit, settings=compliance_overrides(overrides), id=str(client_id)
         )
-    since = now - CALL_HISTORY
+    window = {} if history is None else {"contactattempt__occurred_at__gte": now - history}
     concerned: dict[int, list[str]] = defaultdict(list)
     # Contact attempts through the relations (compliance sits below contacts in the import layers).
     for attempt_id, account_id in PatientAccount.contact_attempts.through.objects.filter(
-        contactattempt__person_id__in=ids, contactattempt__occurred_at__gte=since
+        contactattempt__person_id__in=ids, **window
     ).values_list("contactattempt_id", "patientaccount_id"):
         concerned[attempt_id].append(str(account_id))
-    for person, pk, channel, direction, phone, email, disposition, at in people.filter(
-        contact_attempts__occurred_at__gte=since
+    attempt_window = {} if history is None else {"contact_attempts__occurred_at__gte": now - history}
+    for person, pk, channel, direction, phone, email, disposition, at, details in people.filter(
+        contact_attempts__isnull=False, **attempt_window
     ).values_list(
         "pk",
         "contact_attempts__pk",
@@ -173,8 +207,10 @@ def facts_for_guarantors(
         "contact_attempts__email_id",
         "contact_attempts__disposition",
         "contact_attempts__occurred_at",
+        "contact_attempts__details",
     ):
         to = phone_id(phone) if phone else email_id(email) if email else None
+        details = details or {}
         events[person].append(
             F.Attempt(
                 at=at,
@@ -183,16 +219,38 @@ def facts_for_guarantors(
                 to=to,
                 debts=tuple(concerned.get(pk, ())),
                 disposition="conversation" if disposition in _CONVERSATION else disposition,
+                automated=bool(details.get("automated")),
+                template=details.get("template"),
+                returned_on=_date(details.get("returned_on")),
+                payment_deadline=_date(details.get("payment_deadline")),
+                remedy=details.get("remedy"),
             )
         )
-    for kind, medium, received_on, placed_at, details, account_id, person in Hold.objects.filter(
-        account__guarantor_id__in=ids, released_at__isnull=True
-    ).values_list(
-        "kind", "medium", "received_on", "placed_at", "details", "account_id", "account__guarantor_id"
+    _read_preferences(people, events)
+    _read_notices(ids, events)
+    _read_payments(ids, {p: a.zone for p, a in addresses.items()}, events)
+    # Holds open at `now` (a desk decision lifted the others), and how a bankruptcy ended.
+    for kind, medium, received_on, placed_at, details, account_id, person, released_at, reason in (
+        Hold.objects.filter(account__guarantor_id__in=ids)
+        .filter(Q(released_at__isnull=True) | Q(released_at__gt=now) | Q(kind=Hold.Kind.BANKRUPTCY))
+        .values_list(
+            "kind",
+            "medium",
+            "received_on",
+            "placed_at",
+            "details",
+            "account_id",
+            "account__guarantor_id",
+            "released_at",
+            "release_reason",
+        )
     ):
-        event = _hold_event(kind, medium, received_on, placed_at, details or {}, str(account_id))
+        zone = addresses[person].zone if person in addresses else "America/New_York"
+        event = _hold_event(kind, medium, received_on, placed_at, details or {}, str(account_id), zone)
         if event is not None:
             events[person].append(event)
+        if kind == Hold.Kind.BANKRUPTCY and released_at is not None and reason in ("discharged", "dismissed"):
+            events[person].append(F.Bankruptcy(at=released_at, status=reason))
     facts = {}
     for person in ids:
         address = addresses.get(person) or _no_address(phones.get(person, ()))
@@ -210,6 +268,117 @@ def facts_for_guarantors(
     return facts
 
 
+def _date(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def _time(text: str | None) -> dt.time | None:
+    return dt.time.fromisoformat(text) if text else None
+
+
+def _instant(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if text else None
+
+
+def _read_preferences(people: Any, events: dict[int, list[F.Event]]) -> None:
+    """Consents, inconvenient times, opt-outs, TCPA revocations and reassigned numbers."""
+    preference_model = Person.contact_preferences.rel.related_model  # compliance does not import contacts
+    scoped: dict[int, list[str]] = defaultdict(list)
+    for pref, account in preference_model.accounts.through.objects.filter(
+        contactpreference__person__in=people
+    ).values_list("contactpreference_id", "patientaccount_id"):
+        scoped[pref].append(str(account))
+    for person, pk, kind, phone, email, details, at in people.filter(
+        contact_preferences__isnull=False
+    ).values_list(
+        "pk",
+        "contact_preferences__pk",
+        "contact_preferences__kind",
+        "contact_preferences__phone_id",
+        "contact_preferences__email_id",
+        "contact_preferences__details",
+        "contact_preferences__occurred_at",
+    ):
+        d = details or {}
+        to = phone_id(phone) if phone else email_id(email) if email else None
+        if kind == "consent":
+            event: F.Event = F.Consent(
+                at=at,
+                given_to=d.get("given_to", "collector"),
+                scope=d.get("scope", "one_call"),
+                window_from=_instant(d.get("from")),
+                window_to=_instant(d.get("until")),
+                debts=tuple(scoped.get(pk, ())),
+                to=to,
+                written=bool(d.get("written")),
+            )
+        elif kind == "inconvenient":
+            event = F.Inconvenient(
+                at=at,
+                weekdays=frozenset(d.get("weekdays") or range(7)),
+                start=_time(d.get("from")),
+                end=_time(d.get("to")),
+                place=d.get("place"),
+                written=bool(d.get("written")),
+            )
+        elif kind == "medium_optout":
+            event = F.MediumOptOut(at=at, medium=to or d.get("medium") or "")
+        elif kind == "tcpa_revocation":
+            event = F.TcpaRevocation(at=at, to=to or "")
+        elif kind == "reassigned_number":
+            event = F.ReassignedNumber(at=at, to=to or "", disconnected=_date(d.get("disconnected")))
+        else:  # pragma: no cover - the model's choices
+            continue
+        events[person].append(event)
+
+
+def _read_notices(ids: list[int], events: dict[int, list[F.Event]]) -> None:
+    """What the desk sent or furnished and what the consumer asked for (compliance.AccountNotice)."""
+    found: dict[int, tuple[int, str, dict, dt.datetime, list[str]]] = {}
+    for person, account, pk, kind, details, at in PatientAccount.objects.filter(
+        guarantor_id__in=ids, compliance_notices__isnull=False
+    ).values_list(
+        "guarantor_id",
+        "pk",
+        "compliance_notices__pk",
+        "compliance_notices__kind",
+        "compliance_notices__details",
+        "compliance_notices__occurred_at",
+    ):
+        found.setdefault(pk, (person, kind, details or {}, at, []))[4].append(str(account))
+    for person, kind, d, at, debts in found.values():
+        accounts = tuple(sorted(debts))
+        if kind == "original_creditor_request":
+            event: F.Event = F.OriginalCreditorRequest(at=at, debts=accounts, written=bool(d.get("written")))
+        elif kind == "verification_sent":
+            event = F.VerificationSent(at=at, debts=accounts)
+        elif kind == "fap_application":
+            event = F.FapApplication(
+                at=at, debts=accounts, status=d.get("status", "incomplete"), discount=d.get("discount")
+            )
+        elif kind == "eca_notice":
+            event = F.EcaNotice(
+                at=at, debts=accounts, deadline=_date(d.get("deadline")), pls=bool(d.get("pls"))
+            )
+        elif kind == "oral_fap_notice":
+            event = F.OralFapNotice(at=at, debts=accounts)
+        elif kind == "credit_report":
+            event = F.CreditReport(at=at, debts=accounts)
+        else:  # pragma: no cover - the model's choices
+            continue
+        events[person].append(event)
+
+
+def _read_payments(ids: list[int], zones: dict[int, str], events: dict[int, list[F.Event]]) -> None:
+    """The consumer's payments, from the ledger, on their effective dates (a returned payment's reversal
+    cancels it)."""
+    for person, account, amount, day in PatientAccount.objects.filter(
+        guarantor_id__in=ids, ledger_entries__kind="patient_payment", ledger_entries__reversed_by__isnull=True
+    ).values_list("guarantor_id", "pk", "ledger_entries__amount", "ledger_entries__effective_date"):
+        at = cal.start_of_day(day, zones.get(person) or "America/New_York")
+        events[person].append(F.Payment(at=at, date_only=True, debts=(str(account),), amount=-amount))
+
+
 def _no_address(phones: Sequence[F.Phone]) -> F.Address:
     """No mailing address on file: the engine still needs a zone to count local days in. A phone's zone
     serves (the call window is the intersection of all the phones' zones either way; `state` None means
@@ -219,7 +388,13 @@ def _no_address(phones: Sequence[F.Phone]) -> F.Address:
 
 
 def _hold_event(
-    kind: str, medium: str, received_on: dt.date, placed_at: dt.datetime, details: dict[str, Any], debt: str
+    kind: str,
+    medium: str,
+    received_on: dt.date,
+    placed_at: dt.datetime,
+    details: dict[str, Any],
+    debt: str,
+    zone: str,
 ) -> F.Event | None:
     written = medium == Hold.Medium.WRITTEN
     if kind == Hold.Kind.ATTORNEY:
@@ -230,12 +405,23 @@ def _hold_event(
             phone=str(details.get("attorney_phone", "")),
         )
     if kind == Hold.Kind.CEASE:
+        if written and received_on is not None and received_on > cal.local_date(placed_at, zone):
+            # A mailed request takes effect when it is received (the hold was placed when it was sent).
+            return F.Cease(
+                at=cal.start_of_day(received_on, zone),
+                date_only=True,
+                debts=(debt,),
+                written=True,
+                mailed_on=cal.local_date(placed_at, zone),
+            )
         return F.Cease(at=placed_at, debts=(debt,), written=written)
     if kind == Hold.Kind.DISPUTE:
         return F.Dispute(at=placed_at, debts=(debt,), written=written)
     if kind == Hold.Kind.BANKRUPTCY:
         return F.Bankruptcy(
-            at=placed_at, status="filed", chapter=str(details.get("bankruptcy_chapter") or "") or None
+            at=placed_at,
+            status=str(details.get("bankruptcy_status") or "filed"),
+            chapter=str(details.get("bankruptcy_chapter") or "") or None,
         )
     if kind == Hold.Kind.DECEASED:
         return F.Deceased(at=placed_at)

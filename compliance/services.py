@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,7 +14,7 @@ from accounts.models import AccountStatus, PatientAccount
 from accounts.services import account_status_change
 from accounts.status import can_transition
 from audit.services import audit_record
-from compliance.models import Hold
+from compliance.models import AccountNotice, Hold
 
 
 @transaction.atomic
@@ -24,9 +26,12 @@ def hold_place(
     medium: str = Hold.Medium.ORAL,
     note: str = "",
     details: dict[str, Any] | None = None,
+    received_on: date | None = None,
+    placed_at: datetime | None = None,
 ) -> Hold:
     """Record a hold and pause the account (status on_hold when it is being worked). A second open hold
-    of the same kind is refused with a clear message."""
+    of the same kind is refused with a clear message. `received_on` (a written request's receipt date)
+    and `placed_at` default to now: a hold learned of earlier is recorded with its own dates."""
     if kind not in Hold.Kind.values:
         raise ValidationError("Unknown kind of hold.", code="kind")
     try:
@@ -38,6 +43,8 @@ def hold_place(
                 note=note.strip(),
                 details=details or {},
                 placed_by=actor,
+                **({"received_on": received_on} if received_on else {}),
+                **({"placed_at": placed_at} if placed_at else {}),
             )
     except IntegrityError:
         raise ValidationError(
@@ -63,12 +70,14 @@ def hold_place(
 
 
 @transaction.atomic
-def hold_release(*, hold: Hold, actor: Any, reason: str) -> Hold:
-    """Close a hold; the account goes back to active when no other hold remains open."""
+def hold_release(*, hold: Hold, actor: Any, reason: str, released_at: datetime | None = None) -> Hold:
+    """Close a hold (at `released_at`, default now); the account goes back to active when no other hold
+    remains open. A bankruptcy hold released for "discharged" or "dismissed" tells the compliance
+    engine how the case ended."""
     if not reason.strip():
         raise ValidationError("Say why the hold is released.", code="reason")
     released = Hold.objects.filter(pk=hold.pk, released_at__isnull=True).update(
-        released_at=timezone.now(), released_by=actor, release_reason=reason.strip()
+        released_at=released_at or timezone.now(), released_by=actor, release_reason=reason.strip()
     )
     if not released:
         raise ValidationError("This hold was already released.", code="released")
@@ -86,3 +95,56 @@ def hold_release(*, hold: Hold, actor: Any, reason: str) -> Hold:
     ):
         account_status_change(account=account, to=AccountStatus.ACTIVE, actor=actor, reason="holds released")
     return hold
+
+
+# What each kind of notice needs in `details`, and of what type (the rest is refused).
+_NOTICE_DETAILS: dict[str, dict[str, type | tuple[type, ...]]] = {
+    AccountNotice.Kind.ORIGINAL_CREDITOR_REQUEST: {"written": bool},
+    AccountNotice.Kind.VERIFICATION_SENT: {},
+    AccountNotice.Kind.FAP_APPLICATION: {"status": str, "discount": (str, type(None))},
+    AccountNotice.Kind.ECA_NOTICE: {"deadline": (str, type(None)), "pls": bool},
+    AccountNotice.Kind.ORAL_FAP_NOTICE: {},
+    AccountNotice.Kind.CREDIT_REPORT: {},
+}
+FAP_STATUSES = ("incomplete", "complete", "approved", "denied")
+
+
+@transaction.atomic
+def notice_record(
+    *,
+    accounts: Sequence[PatientAccount],
+    kind: str,
+    actor: Any,
+    occurred_at: datetime | None = None,
+    details: dict[str, Any] | None = None,
+) -> AccountNotice:
+    """Record a notice (see AccountNotice) on one or several accounts of one guarantor. Bad input raises
+    ValidationError naming the field, and nothing is stored. Audited on every account."""
+    if kind not in _NOTICE_DETAILS:
+        raise ValidationError("Unknown kind of notice.", code="kind")
+    if not accounts or len({a.guarantor_id for a in accounts}) != 1:
+        raise ValidationError("A notice concerns one or more accounts of one guarantor.", code="accounts")
+    details = dict(details or {})
+    allowed = _NOTICE_DETAILS[kind]
+    for key, value in details.items():
+        if key not in allowed or not isinstance(value, allowed[key]):
+            raise ValidationError(
+                "Unexpected or malformed detail %(key)s.", code="details", params={"key": key}
+            )
+    if kind == AccountNotice.Kind.FAP_APPLICATION and details.get("status") not in FAP_STATUSES:
+        raise ValidationError("An application is incomplete, complete, approved or denied.", code="status")
+    notice = AccountNotice.objects.create(
+        kind=kind,
+        details=details,
+        occurred_at=occurred_at or timezone.now(),
+        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    notice.accounts.set(accounts)
+    for account in accounts:
+        audit_record(
+            action="compliance.notice.recorded",
+            actor=actor,
+            account_id=account.pk,
+            data={"notice_id": notice.pk, "kind": kind, "summary": notice.get_kind_display()},
+        )
+    return notice

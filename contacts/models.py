@@ -162,6 +162,10 @@ class ContactAttempt(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     occurred_at = models.DateTimeField(default=timezone.now)
+    # What the compliance engine reads beyond the outcome: `automated` (an autodialer, prerecorded voice
+    # or automated text: the TCPA applies), `template` (the letter, text or email sent), `returned_on`
+    # (a letter came back), `payment_deadline` and `remedy` (what a letter demanded or announced).
+    details = models.JSONField(default=dict, db_default={}, blank=True)
     # The rules of RULES.md the attempt broke, as the compliance engine judged it when it was logged
     # (recording is never blocked); a manager reviews each one that broke any.
     violations = ArrayField(models.CharField(max_length=16), default=list, db_default=[], blank=True)
@@ -216,3 +220,47 @@ class RightPartyVerification(models.Model):
 
     def __str__(self) -> str:
         return f"RPV {'passed' if self.passed else 'failed'} for person {self.person_id}"
+
+
+class ContactPreference(models.Model):
+    """Something a person told the desk about being contacted, or learned about a number, that the
+    compliance engine must respect. Append-only: a later record supersedes an earlier one by its time.
+
+    Kinds and their `details` (RULES.md; SCENARIO-FORMAT.md event types of the same names):
+
+    - consent: `given_to` (collector | creditor), `scope` (window | one_call | automated | electronic),
+      `from` / `until` (ISO times, for a window), `written`; for the accounts listed (none: every one)
+      and, for automated or electronic consent, the phone or email it covers;
+    - inconvenient: `weekdays` (0 = Monday), `from` / `to` (local "HH:MM"; both absent: all day),
+      `place` ("work" or none), `written`;
+    - medium_optout: `medium` (phone | text | email | letter), or the phone or email it names;
+    - tcpa_revocation: the phone whose automated calls and texts were refused;
+    - reassigned_number: the phone, `disconnected` (ISO date) if known.
+    """
+
+    class Kind(models.TextChoices):
+        CONSENT = "consent", "Consent to be contacted"
+        INCONVENIENT = "inconvenient", "Inconvenient time or place"
+        MEDIUM_OPTOUT = "medium_optout", "Do not use this medium"
+        TCPA_REVOCATION = "tcpa_revocation", "Automated calls and texts refused"
+        REASSIGNED_NUMBER = "reassigned_number", "Number reassigned"
+
+    person = models.ForeignKey(
+        "accounts.Person", on_delete=models.PROTECT, related_name="contact_preferences"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    phone = models.ForeignKey(Phone, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    email = models.ForeignKey(Email, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    accounts = models.ManyToManyField("accounts.PatientAccount", blank=True, related_name="+")
+    details = models.JSONField(default=dict, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "occurred_at"], name="contactpref_person_time")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for person {self.person_id}"

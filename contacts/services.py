@@ -22,6 +22,7 @@ from compliance.selectors import attempt_violations
 from contacts.models import (
     Address,
     ContactAttempt,
+    ContactPreference,
     ContactStatus,
     Disposition,
     Email,
@@ -79,9 +80,11 @@ def address_add(
     actor: Any | None,
     line2: str = "",
     source: str = Source.COLLECTOR,
+    at: datetime | None = None,
 ) -> Address:
-    """Add a postal address as the person's primary one; the zone is derived from the ZIP. Raises
-    ValidationError for a malformed or unknown ZIP, or a state that does not match it."""
+    """Add a postal address as the person's primary one (the previous primary one stays on file: the
+    person moved at `at`, default now); the zone is derived from the ZIP. Raises ValidationError for a
+    malformed or unknown ZIP, or a state that does not match it."""
     if not line1.strip() or not city.strip():
         raise ValidationError("Street and city are required.", code="required")
     zip_norm = normalize_zip(zip_code)
@@ -98,6 +101,7 @@ def address_add(
     address = Address.objects.create(
         person=person,
         line1=line1.strip(),
+        **({"created_at": at} if at else {}),
         line2=line2.strip(),
         city=city.strip(),
         state=state,
@@ -143,6 +147,7 @@ def contact_attempt_log(
     direction: str = ContactAttempt.Direction.OUTBOUND,
     note: str = "",
     occurred_at: datetime | None = None,
+    details: dict[str, Any] | None = None,
 ) -> ContactAttempt:
     """Record an attempt that happened, on one or several accounts of the same guarantor.
 
@@ -171,6 +176,7 @@ def contact_attempt_log(
         note=note.strip(),
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         occurred_at=occurred_at or timezone.now(),
+        details=_attempt_details(details or {}),
     )
     if direction == ContactAttempt.Direction.OUTBOUND:
         # Judged on what was known before it (the attempt is not saved yet): the truth is recorded,
@@ -195,6 +201,24 @@ def contact_attempt_log(
             data=_attempt_event_data(attempt),
         )
     return attempt
+
+
+_ATTEMPT_DETAILS: dict[str, type | tuple[type, ...]] = {
+    "automated": bool,
+    "template": str,
+    "returned_on": str,  # ISO date
+    "payment_deadline": str,  # ISO date
+    "remedy": str,
+}
+
+
+def _attempt_details(details: dict[str, Any]) -> dict[str, Any]:
+    for key, value in details.items():
+        if key not in _ATTEMPT_DETAILS or not isinstance(value, _ATTEMPT_DETAILS[key]):
+            raise ValidationError(
+                "Unexpected or malformed detail %(key)s.", code="details", params={"key": key}
+            )
+    return dict(details)
 
 
 def _attempt_event_data(attempt: ContactAttempt) -> dict[str, Any]:
@@ -357,3 +381,79 @@ def phone_status_change(*, phone: Phone, status: str, actor: Any) -> Phone:
             data={"phone_id": phone.pk, "from": previous, "to": status, "summary": f"phone marked {status}"},
         )
     return phone
+
+
+# What each kind of preference needs in `details`, and of what type (the rest is refused).
+_PREFERENCE_DETAILS: dict[str, dict[str, type | tuple[type, ...]]] = {
+    ContactPreference.Kind.CONSENT: {
+        "given_to": str,
+        "scope": str,
+        "from": (str, type(None)),
+        "until": (str, type(None)),
+        "written": bool,
+    },
+    ContactPreference.Kind.INCONVENIENT: {
+        "weekdays": list,
+        "from": (str, type(None)),
+        "to": (str, type(None)),
+        "place": (str, type(None)),
+        "written": bool,
+    },
+    ContactPreference.Kind.MEDIUM_OPTOUT: {"medium": (str, type(None))},
+    ContactPreference.Kind.TCPA_REVOCATION: {},
+    ContactPreference.Kind.REASSIGNED_NUMBER: {"disconnected": (str, type(None))},
+}
+_NEEDS_PHONE = {ContactPreference.Kind.TCPA_REVOCATION, ContactPreference.Kind.REASSIGNED_NUMBER}
+
+
+@transaction.atomic
+def contact_preference_record(
+    *,
+    person: Person,
+    kind: str,
+    actor: Any | None,
+    occurred_at: datetime | None = None,
+    phone: Phone | None = None,
+    email: Email | None = None,
+    accounts: Sequence[PatientAccount] = (),
+    details: dict[str, Any] | None = None,
+) -> ContactPreference:
+    """Record a consent, an inconvenient time or place, a medium opt-out, a TCPA revocation or a
+    reassigned number (see ContactPreference). Bad input raises ValidationError and stores nothing.
+    Audited on every account of the person."""
+    if kind not in _PREFERENCE_DETAILS:
+        raise ValidationError("Unknown kind of contact preference.", code="kind")
+    details = dict(details or {})
+    allowed = _PREFERENCE_DETAILS[kind]
+    for key, value in details.items():
+        if key not in allowed or not isinstance(value, allowed[key]):
+            raise ValidationError(
+                "Unexpected or malformed detail %(key)s.", code="details", params={"key": key}
+            )
+    if kind in _NEEDS_PHONE and phone is None:
+        raise ValidationError("Name the phone number this is about.", code="phone")
+    if kind == ContactPreference.Kind.MEDIUM_OPTOUT and not (details.get("medium") or phone or email):
+        raise ValidationError("Name the medium or the contact point not to use.", code="medium")
+    for point in (phone, email):
+        if point is not None and point.person_id != person.pk:
+            raise ValidationError("That contact point belongs to someone else.", code="contact_point")
+    if any(a.guarantor_id != person.pk for a in accounts):
+        raise ValidationError("Those accounts are not this person's.", code="accounts")
+    preference = ContactPreference.objects.create(
+        person=person,
+        kind=kind,
+        phone=phone,
+        email=email,
+        details=details,
+        occurred_at=occurred_at or timezone.now(),
+        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    preference.accounts.set(accounts)
+    for account_id in _account_ids_of(person) or [None]:
+        audit_record(
+            action="contacts.preference.recorded",
+            actor=actor,
+            account_id=account_id,
+            data={"preference_id": preference.pk, "kind": kind, "summary": preference.get_kind_display()},
+        )
+    return preference

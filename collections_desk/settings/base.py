@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "arrangements",
     "desk",
     "workspace",
+    "scenarios",
 ]
 
 MIDDLEWARE = [
