@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Q
 from django.http import Http404
@@ -335,12 +336,27 @@ def queue_rows_with_calls(
     stays the priority rank, so a row moved down says why."""
     now = now or timezone.now()
     rows = queue_rows(user=user, choice=choice, limit=limit, now=now)
-    decisions = call_decisions([(r.account_id, r.guarantor_id, r.client_id) for r in rows], now=now)
+    # The marks are kept a minute in Redis, like the page itself (it refreshes every minute), so the
+    # top of a team's queue, which every collector of the team loads, is judged once a minute, not once
+    # per page; any change made in the workspace drops the account's mark (account_rescore). The
+    # workspace and the attempt log always ask the engine afresh.
+    keys = {r.account_id: call_mark_key(r.account_id) for r in rows}
+    marks = cache.get_many(list(keys.values()))
+    missing = [(r.account_id, r.guarantor_id, r.client_id) for r in rows if keys[r.account_id] not in marks]
+    if missing:
+        fresh = {keys[a]: (d.allowed, d.summary) for a, d in call_decisions(missing, now=now).items()}
+        cache.set_many(fresh, CALL_MARK_SECONDS)
+        marks.update(fresh)
     for row in rows:
-        decision = decisions[row.account_id]
-        row.callable = decision.allowed
-        row.call_summary = decision.summary
+        row.callable, row.call_summary = marks[keys[row.account_id]]
     return sorted(rows, key=lambda r: not r.callable)
+
+
+CALL_MARK_SECONDS = 60
+
+
+def call_mark_key(account_id: int) -> str:
+    return f"desk:call-mark:{account_id}"
 
 
 # --- Leases ----------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.http import Http404
@@ -24,6 +25,7 @@ from desk.scoring import FACTOR_NAMES, RPC_RESET_DISPOSITIONS, callback_dominanc
 from desk.selectors import (
     ORDER_SQL,
     QueueChoice,
+    call_mark_key,
     can_manage,
     due_column,
     lease_duration,
@@ -164,6 +166,8 @@ def account_rescore(*, account_id: int, now: datetime | None = None) -> None:
     logged, a callback scheduled, a payment, a status change) so queues see it at once."""
     with transaction.atomic():
         _rescore_range(lo=account_id, hi=account_id, now=now or timezone.now(), weights=weights_resolved())
+    # What changed may change whether the guarantor can be called: the queue asks the engine again.
+    cache.delete(call_mark_key(account_id))
 
 
 def queue_rescore(

@@ -3,13 +3,24 @@ a collector of the West team, a manager of both, an admin."""
 
 from __future__ import annotations
 
+import copy
 import os
+import uuid
 
 import pytest
 
 from tests.factories import PatientAccountFactory, TeamFactory, UserFactory
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_namespace(settings):
+    """Each test its own key prefix in the shared Redis: the database ids of one test (or of the other
+    xdist worker) must not find another's cached values."""
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"cd-test-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = caches
 
 
 @pytest.fixture

@@ -126,7 +126,7 @@ def test_the_reads_do_not_grow_with_the_number_of_accounts(east, django_assert_n
         account = PatientAccountFactory(team=east)
         phone_add(person=account.guarantor, number="+1 303 555 0100", kind="mobile", actor=None)
         accounts.append(account)
-    with django_assert_num_queries(8) as one:
+    with django_assert_num_queries(12) as one:
         decide(accounts[0], now=MIDDAY)
     with django_assert_num_queries(len(one.captured_queries)):
         decide(*accounts, now=MIDDAY)

@@ -5,16 +5,18 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import PatientAccount
 from audit.models import AuditEvent
 from audit.selectors import account_views
 from contacts.services import address_add, contact_attempt_log, phone_add
 from desk.models import Lease, PriorityWeights, Queue, QueueOrder
-from desk.selectors import queue_choice_get, workspace_url
-from desk.services import lease_claim_next, queue_rescore
+from desk.selectors import call_mark_key, queue_choice_get, workspace_url
+from desk.services import account_rescore, lease_claim_next, queue_rescore
 from tests.factories import ClientFactory, PatientAccountFactory, PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -75,13 +77,31 @@ def test_the_queue_page_needs_the_same_queries_for_5_and_50_rows(
     queue_rescore()
     client.force_login(collector)
     client.get(reverse("desk:queue"))  # warm the session
+
+    def forget_call_marks():  # both pages ask the compliance engine about every row
+        cache.delete_many([call_mark_key(pk) for pk in PatientAccount.objects.values_list("pk", flat=True)])
+
+    forget_call_marks()
     with CaptureQueriesContext(connection) as five:
         assert len(client.get(reverse("desk:queue")).context["rows"]) == 5
     for i in range(45):
         PatientAccountFactory(team=east, balance=Decimal(200 + i))
     queue_rescore()
+    forget_call_marks()
     with django_assert_num_queries(len(five)):
         assert len(client.get(reverse("desk:queue")).context["rows"]) == 50
+
+
+def test_the_call_marks_are_reused_until_the_account_changes(client, collector, east_accounts):
+    top, _ = east_accounts
+    client.force_login(collector)
+    client.get(reverse("desk:queue"))
+    with CaptureQueriesContext(connection) as cached:
+        client.get(reverse("desk:queue"))
+    account_rescore(account_id=top.pk)  # what the workspace does after any change
+    with CaptureQueriesContext(connection) as asked_again:
+        client.get(reverse("desk:queue"))
+    assert len(asked_again) > len(cached)
 
 
 def test_htmx_refresh_returns_only_the_rows(client, collector, east_accounts):
