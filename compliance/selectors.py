@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -83,9 +83,29 @@ def facts_for_guarantors(
     if not ids:
         return {}
     people = Person.objects.filter(pk__in=ids)
+    # Others the desk may reach about these consumers' accounts (spouses, attorneys, third parties).
+    others: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+    related_of: dict[int, list[int]] = defaultdict(list)
+    for consumer, other, relation, first, last in people.filter(related_parties__isnull=False).values_list(
+        "pk",
+        "related_parties__person_id",
+        "related_parties__relation",
+        "related_parties__person__first_name",
+        "related_parties__person__last_name",
+    ):
+        others[consumer].append((other, relation, f"{first} {last}".strip()))
+        related_of[other].append(consumer)
+
+    def owners(person: int) -> list[tuple[int, str]]:
+        """The consumers a record of `person` is about, and how the engine names that person there
+        ("" for the consumer themself)."""
+        mine = [(person, "")] if person in ids else []
+        return mine + [(consumer, consumer_id(person)) for consumer in related_of.get(person, ())]
+
+    everyone = Person.objects.filter(pk__in=set(ids) | set(related_of))
     phones: dict[int, list[F.Phone]] = defaultdict(list)
     events: dict[int, list[F.Event]] = defaultdict(list)
-    for person, pk, number, kind, consent, consent_at, revoked_at in people.filter(
+    for person, pk, number, kind, consent, consent_at, revoked_at in everyone.filter(
         phones__isnull=False
     ).values_list(
         "pk",
@@ -99,12 +119,15 @@ def facts_for_guarantors(
         phones[person].append(
             F.Phone(id=phone_id(pk), number=str(number), kind=kind, zones=cal.phone_zones_for(str(number)))
         )
-        if consent and consent_at is not None:
-            events[person].append(F.Consent(at=consent_at, scope="automated", to=phone_id(pk), written=True))
-        if revoked_at is not None:
-            events[person].append(F.TcpaRevocation(at=revoked_at, to=phone_id(pk)))
+        for consumer, who in owners(person):
+            if consent and consent_at is not None:
+                events[consumer].append(
+                    F.Consent(at=consent_at, person=who, scope="automated", to=phone_id(pk), written=True)
+                )
+            if revoked_at is not None:
+                events[consumer].append(F.TcpaRevocation(at=revoked_at, to=phone_id(pk)))
     emails: dict[int, list[F.Email]] = defaultdict(list)
-    for person, pk, address in people.filter(emails__isnull=False).values_list(
+    for person, pk, address in everyone.filter(emails__isnull=False).values_list(
         "pk", "emails__pk", "emails__address"
     ):
         emails[person].append(F.Email(id=email_id(pk), address=address))
@@ -188,36 +211,38 @@ def facts_for_guarantors(
         clients[person][client_id] = F.Client(
             kind=kind, nonprofit_501r=nonprofit, settings=compliance_overrides(overrides), id=str(client_id)
         )
+    # Contact attempts about these consumers' accounts, whoever was reached, through the relations
+    # (compliance sits below contacts in the import layers): one row per attempt and account.
     window = {} if history is None else {"contactattempt__occurred_at__gte": now - history}
-    concerned: dict[int, list[str]] = defaultdict(list)
-    # Contact attempts through the relations (compliance sits below contacts in the import layers).
-    for attempt_id, account_id in PatientAccount.contact_attempts.through.objects.filter(
-        contactattempt__person_id__in=ids, **window
-    ).values_list("contactattempt_id", "patientaccount_id"):
-        concerned[attempt_id].append(str(account_id))
-    attempt_window = {} if history is None else {"contact_attempts__occurred_at__gte": now - history}
-    for person, pk, channel, direction, phone, email, disposition, at, details in people.filter(
-        contact_attempts__isnull=False, **attempt_window
+    attempts: dict[tuple[int, int], list] = {}
+    for row in PatientAccount.contact_attempts.through.objects.filter(
+        patientaccount__guarantor_id__in=ids, **window
     ).values_list(
-        "pk",
-        "contact_attempts__pk",
-        "contact_attempts__channel",
-        "contact_attempts__direction",
-        "contact_attempts__phone_id",
-        "contact_attempts__email_id",
-        "contact_attempts__disposition",
-        "contact_attempts__occurred_at",
-        "contact_attempts__details",
+        "contactattempt_id",
+        "patientaccount_id",
+        "patientaccount__guarantor_id",
+        "contactattempt__person_id",
+        "contactattempt__channel",
+        "contactattempt__direction",
+        "contactattempt__phone_id",
+        "contactattempt__email_id",
+        "contactattempt__disposition",
+        "contactattempt__occurred_at",
+        "contactattempt__details",
     ):
-        to = phone_id(phone) if phone else email_id(email) if email else None
+        attempt, account, consumer = row[0], row[1], row[2]
+        attempts.setdefault((attempt, consumer), [row, []])[1].append(str(account))
+    for (_, consumer), (row, debts_of_attempt) in attempts.items():
+        _, _, _, reached, channel, direction, phone, email, disposition, at, details = row
         details = details or {}
-        events[person].append(
+        events[consumer].append(
             F.Attempt(
                 at=at,
                 channel=channel,
                 direction=direction,
-                to=to,
-                debts=tuple(concerned.get(pk, ())),
+                person="" if reached == consumer else consumer_id(reached),
+                to=phone_id(phone) if phone else email_id(email) if email else None,
+                debts=tuple(sorted(debts_of_attempt)),
                 disposition="conversation" if disposition in _CONVERSATION else disposition,
                 automated=bool(details.get("automated")),
                 template=details.get("template"),
@@ -226,7 +251,7 @@ def facts_for_guarantors(
                 remedy=details.get("remedy"),
             )
         )
-    _read_preferences(people, events)
+    _read_preferences(everyone, owners, events)
     _read_notices(ids, events)
     _read_payments(ids, {p: a.zone for p, a in addresses.items()}, events)
     # Holds open at `now` (a desk decision lifted the others), and how a bankruptcy ended.
@@ -257,12 +282,23 @@ def facts_for_guarantors(
         consumer = F.Person(
             id=consumer_id(person), phones=tuple(phones.get(person, ())), emails=tuple(emails.get(person, ()))
         )
+        persons = tuple(
+            F.Person(
+                id=consumer_id(other),
+                relation=relation,
+                name=name,
+                phones=tuple(phones.get(other, ())),
+                emails=tuple(emails.get(other, ())),
+            )
+            for other, relation, name in others.get(person, ())
+        )
         for client_id, client in clients.get(person, {}).items():
             facts[(person, client_id)] = F.Facts(
                 consumer=consumer,
                 address=address,
                 debts=tuple(debts[person]),
                 client=client,
+                persons=persons,
                 events=tuple(events.get(person, ())),
             )
     return facts
@@ -280,7 +316,9 @@ def _instant(text: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text) if text else None
 
 
-def _read_preferences(people: Any, events: dict[int, list[F.Event]]) -> None:
+def _read_preferences(
+    people: Any, owners: Callable[[int], list[tuple[int, str]]], events: dict[int, list[F.Event]]
+) -> None:
     """Consents, inconvenient times, opt-outs, TCPA revocations and reassigned numbers."""
     preference_model = Person.contact_preferences.rel.related_model  # compliance does not import contacts
     scoped: dict[int, list[str]] = defaultdict(list)
@@ -301,35 +339,45 @@ def _read_preferences(people: Any, events: dict[int, list[F.Event]]) -> None:
     ):
         d = details or {}
         to = phone_id(phone) if phone else email_id(email) if email else None
-        if kind == "consent":
-            event: F.Event = F.Consent(
-                at=at,
-                given_to=d.get("given_to", "collector"),
-                scope=d.get("scope", "one_call"),
-                window_from=_instant(d.get("from")),
-                window_to=_instant(d.get("until")),
-                debts=tuple(scoped.get(pk, ())),
-                to=to,
-                written=bool(d.get("written")),
-            )
-        elif kind == "inconvenient":
-            event = F.Inconvenient(
-                at=at,
-                weekdays=frozenset(d.get("weekdays") or range(7)),
-                start=_time(d.get("from")),
-                end=_time(d.get("to")),
-                place=d.get("place"),
-                written=bool(d.get("written")),
-            )
-        elif kind == "medium_optout":
-            event = F.MediumOptOut(at=at, medium=to or d.get("medium") or "")
-        elif kind == "tcpa_revocation":
-            event = F.TcpaRevocation(at=at, to=to or "")
-        elif kind == "reassigned_number":
-            event = F.ReassignedNumber(at=at, to=to or "", disconnected=_date(d.get("disconnected")))
-        else:  # pragma: no cover - the model's choices
-            continue
-        events[person].append(event)
+        for consumer, who in owners(person):
+            event = _preference_event(kind, d, at, who, to, tuple(scoped.get(pk, ())))
+            if event is not None:
+                events[consumer].append(event)
+
+
+def _preference_event(
+    kind: str, d: dict[str, Any], at: dt.datetime, who: str, to: str | None, debts: tuple[str, ...]
+) -> F.Event | None:
+    """One ContactPreference as the engine's event; `who` is the person it is about ("" the consumer)."""
+    if kind == "consent":
+        return F.Consent(
+            at=at,
+            person=who,
+            given_to=d.get("given_to", "collector"),
+            scope=d.get("scope", "one_call"),
+            window_from=_instant(d.get("from")),
+            window_to=_instant(d.get("until")),
+            debts=debts,
+            to=to,
+            written=bool(d.get("written")),
+        )
+    if kind == "inconvenient":
+        return F.Inconvenient(
+            at=at,
+            person=who,
+            weekdays=frozenset(d.get("weekdays") or range(7)),
+            start=_time(d.get("from")),
+            end=_time(d.get("to")),
+            place=d.get("place"),
+            written=bool(d.get("written")),
+        )
+    if kind == "medium_optout":
+        return F.MediumOptOut(at=at, person=who, medium=to or d.get("medium") or "")
+    if kind == "tcpa_revocation":
+        return F.TcpaRevocation(at=at, to=to or "")
+    if kind == "reassigned_number":
+        return F.ReassignedNumber(at=at, to=to or "", disconnected=_date(d.get("disconnected")))
+    return None  # pragma: no cover - the model's choices
 
 
 def _read_notices(ids: list[int], events: dict[int, list[F.Event]]) -> None:
@@ -534,6 +582,7 @@ def attempt_violations(
     phone_pk: int | None,
     email_pk: int | None,
     at: dt.datetime,
+    person_pk: int | None = None,
 ) -> list[str]:
     """The rules an outbound attempt made at `at` broke, judged on what the desk knew before it: the
     blocking reasons (not the warnings) the engine gives for the same action at that time, over every
@@ -542,7 +591,7 @@ def attempt_violations(
     if kind is None or not accounts:
         return []
     guarantor = accounts[0].guarantor_id
-    facts = facts_for_guarantors([guarantor], now=at)
+    facts = facts_for_guarantors([guarantor], now=at, history=None)
     to = phone_id(phone_pk) if phone_pk else email_id(email_pk) if email_pk else None
     broken: set[str] = set()
     for client_id in sorted({a.client_id for a in accounts}):
@@ -550,7 +599,9 @@ def attempt_violations(
         if found is None:
             continue
         debts = tuple(str(a.pk) for a in accounts if a.client_id == client_id)
-        broken.update(evaluate(found, F.Action(kind=kind, debts=debts, to=to), at).blocking)
+        # Someone other than the guarantor was reached (their spouse, their attorney, a third party).
+        who = consumer_id(person_pk) if person_pk not in (None, guarantor) else None
+        broken.update(evaluate(found, F.Action(kind=kind, debts=debts, to=to, person=who), at).blocking)
     return sorted(broken)
 
 

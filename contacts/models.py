@@ -264,3 +264,28 @@ class ContactPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for person {self.person_id}"
+
+
+class RelatedParty(models.Model):
+    """Someone other than the consumer whom the desk may reach about the consumer's accounts: a spouse, a
+    minor's parent, a guardian, an executor or a successor in interest (they count as the consumer,
+    12 CFR 1006.6(a)), the consumer's attorney, or a third party (a brother, a neighbour, an employer)
+    reached only to find the consumer. Their own phones and emails hang on their Person record."""
+
+    CONSUMER_LIKE = ("spouse", "parent", "guardian", "executor", "successor")
+
+    consumer = models.ForeignKey("accounts.Person", on_delete=models.PROTECT, related_name="related_parties")
+    person = models.ForeignKey("accounts.Person", on_delete=models.PROTECT, related_name="related_to")
+    relation = models.SlugField(
+        max_length=20, help_text="spouse, parent, guardian, executor, successor, attorney, …"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["consumer", "person"], name="related_party_once"),
+            models.CheckConstraint(condition=~Q(consumer=models.F("person")), name="related_party_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.relation} of person {self.consumer_id}"

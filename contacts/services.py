@@ -27,6 +27,7 @@ from contacts.models import (
     Disposition,
     Email,
     Phone,
+    RelatedParty,
     RightPartyVerification,
     Source,
 )
@@ -148,6 +149,7 @@ def contact_attempt_log(
     note: str = "",
     occurred_at: datetime | None = None,
     details: dict[str, Any] | None = None,
+    person: Person | None = None,
 ) -> ContactAttempt:
     """Record an attempt that happened, on one or several accounts of the same guarantor.
 
@@ -161,7 +163,15 @@ def contact_attempt_log(
         raise ValidationError(
             "One attempt can only concern accounts of the same guarantor.", code="guarantor"
         )
-    person_id = guarantors.pop()
+    guarantor_id = guarantors.pop()
+    # The person reached: the guarantor, or someone related to them (a spouse, their attorney, a third
+    # party asked where the guarantor is).
+    person_id = guarantor_id if person is None else person.pk
+    if (
+        person_id != guarantor_id
+        and not RelatedParty.objects.filter(consumer_id=guarantor_id, person_id=person_id).exists()
+    ):
+        raise ValidationError("That person is not related to the guarantor of these accounts.", code="person")
     point = phone or address or email
     if point is not None and point.person_id != person_id:
         raise ValidationError("That contact point belongs to someone else.", code="contact_point")
@@ -187,6 +197,7 @@ def contact_attempt_log(
             phone_pk=getattr(phone, "pk", None),
             email_pk=getattr(email, "pk", None),
             at=attempt.occurred_at,
+            person_pk=person_id,
         )
     attempt.full_clean(exclude=["accounts", "person", "actor"])
     attempt.save()
@@ -437,8 +448,12 @@ def contact_preference_record(
     for point in (phone, email):
         if point is not None and point.person_id != person.pk:
             raise ValidationError("That contact point belongs to someone else.", code="contact_point")
-    if any(a.guarantor_id != person.pk for a in accounts):
-        raise ValidationError("Those accounts are not this person's.", code="accounts")
+    consumers = {a.guarantor_id for a in accounts}
+    related = set(RelatedParty.objects.filter(person=person).values_list("consumer_id", flat=True))
+    if consumers - {person.pk} - related:
+        raise ValidationError(
+            "Those accounts are not this person's or a related consumer's.", code="accounts"
+        )
     preference = ContactPreference.objects.create(
         person=person,
         kind=kind,
@@ -457,3 +472,26 @@ def contact_preference_record(
             data={"preference_id": preference.pk, "kind": kind, "summary": preference.get_kind_display()},
         )
     return preference
+
+
+@transaction.atomic
+def related_party_add(
+    *, consumer: Person, first_name: str, last_name: str, relation: str, actor: Any | None
+) -> RelatedParty:
+    """Record someone the desk may reach about `consumer`'s accounts (see RelatedParty); their phones
+    and emails are then added to the returned party's `person` like anyone's."""
+    relation = relation.strip().lower()
+    if not relation or not relation.replace("_", "").isalnum():
+        raise ValidationError("Say how this person is related (spouse, attorney, brother…).", code="relation")
+    if not first_name.strip() and not last_name.strip():
+        raise ValidationError("Give the person's name.", code="name")
+    person = Person.objects.create(first_name=first_name.strip() or "-", last_name=last_name.strip() or "-")
+    party = RelatedParty.objects.create(consumer=consumer, person=person, relation=relation)
+    for account_id in _account_ids_of(consumer) or [None]:
+        audit_record(
+            action="contacts.related_party.added",
+            actor=actor,
+            account_id=account_id,
+            data={"related_party_id": party.pk, "person_id": person.pk, "relation": relation},
+        )
+    return party

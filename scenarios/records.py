@@ -4,20 +4,21 @@ read back from the database (compliance.selectors), exactly as the queue and the
 
 `run_scenario_on_records` does it inside a transaction that it rolls back: nothing stays behind.
 
-What the desk cannot record yet is reported, not faked: other persons than the consumer (spouses,
-attorneys, third parties: `persons:` and the `person` field of events) and student loans pooled as
-one debt (`student_loan_account`) raise Unrepresentable, and the command reports the scenario as not
-run on records.
+What the desk cannot record is reported, not faked: student loans pooled as one debt
+(`student_loan_account`) raise Unrepresentable (the desk holds medical accounts), and the command
+reports the scenario as not run on records.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import Client, PatientAccount, Person
@@ -25,7 +26,14 @@ from accounts.services import ledger_post
 from compliance import calendar as cal
 from compliance import facts as F
 from compliance.models import AccountNotice, Hold
-from compliance.scenarios import CheckResult, Scenario, ScenarioCheck, ScenarioEvent, run_checks
+from compliance.scenarios import (
+    CheckResult,
+    Scenario,
+    ScenarioCheck,
+    ScenarioError,
+    ScenarioEvent,
+    run_checks,
+)
 from compliance.selectors import consumer_id, email_id, facts_for_guarantors, phone_id
 from compliance.services import hold_place, hold_release, notice_record
 from contacts.models import Address, ContactPreference, Disposition
@@ -35,6 +43,7 @@ from contacts.services import (
     contact_preference_record,
     email_add,
     phone_add,
+    related_party_add,
 )
 from staff.models import Team
 
@@ -58,6 +67,14 @@ class _Desk:
     phones: dict[str, Any]
     emails: dict[str, Any]
     names: dict[str, str]  # engine id of a record -> the scenario's id
+    others: dict[str, Person]  # scenario person id -> Person (the consumer too)
+
+    def person_of(self, data: Any) -> Person:
+        """The person an event is about: named, else the owner of the contact point it used."""
+        if data.get("person"):
+            return self.others[data["person"]]
+        point = self.phones.get(data.get("to")) or self.emails.get(data.get("to"))
+        return point.person if point is not None else self.person
 
     def debts(self, ids: Iterable[str]) -> list[PatientAccount]:
         chosen = list(ids) or list(self.accounts)
@@ -78,16 +95,8 @@ def run_scenario_on_records(scenario: Scenario) -> list[CheckResult]:
 
 
 def _record(s: Scenario) -> _Desk:
-    if s.persons:
-        raise Unrepresentable("other persons than the consumer (persons:)")
     if any(d.student_loan_account for d in s.debts):
-        raise Unrepresentable("student loans pooled as one debt (student_loan_account)")
-    for event in s.events:
-        if event.data.get("person") not in (None, "", s.consumer.id):
-            raise Unrepresentable(f"events[{event.index}].person: a person other than the consumer")
-    for check in s.checks:
-        if check.person not in (None, "", s.consumer.id):
-            raise Unrepresentable(f"checks[{check.index}].person: a person other than the consumer")
+        raise Unrepresentable("student loans (student_loan_account): it holds medical accounts only")
     start = min([e.at for e in s.events] + [c.at for c in s.checks if c.at] + [_now()]) - dt.timedelta(
         days=3650
     )
@@ -105,19 +114,26 @@ def _record(s: Scenario) -> _Desk:
     person = Person(first_name=first or "Scenario", last_name=last or "Consumer", created_at=start)
     person.full_clean()
     person.save()
-    _address(person, s.address, at=start)
     names = {consumer_id(person.pk): s.consumer.id}
-    phones, emails = {}, {}
-    for contact in s.consumer.phones:
-        phone = phone_add(
-            person=person, number=contact.value, kind=contact.kind, actor=None, source="consumer"
-        )
-        phones[contact.id] = phone
-        names[phone_id(phone.pk)] = contact.id
-    for contact in s.consumer.emails:
-        email = email_add(person=person, address=contact.value, actor=None, source="consumer")
-        emails[contact.id] = email
-        names[email_id(email.pk)] = contact.id
+    phones: dict[str, Any] = {}
+    emails: dict[str, Any] = {}
+    others = {s.consumer.id: person}
+    with _field(s, "consumer.address"):
+        _address(person, s.address, at=start)
+    _contacts(s, "consumer", person, s.consumer, phones, emails, names)
+    for n, other in enumerate(s.persons):
+        first_other, _, last_other = (other.name or other.id).partition(" ")
+        with _field(s, f"persons[{n}]"):
+            party = related_party_add(
+                consumer=person,
+                first_name=first_other,
+                last_name=last_other,
+                relation=other.relation,
+                actor=None,
+            )
+        others[other.id] = party.person
+        names[consumer_id(party.person.pk)] = other.id
+        _contacts(s, f"persons[{n}]", party.person, other, phones, emails, names)
     accounts = {}
     for number, debt in enumerate(s.debts, start=1):
         service = debt.service_date or (debt.dofd or start.date())
@@ -134,7 +150,8 @@ def _record(s: Scenario) -> _Desk:
             team=team,
             created_at=start + dt.timedelta(seconds=number),
         )
-        account.full_clean(exclude=["balance"])
+        with _field(s, f"debts[{number - 1}]"):
+            account.full_clean(exclude=["balance"])
         account.save()
         if debt.balance > 0:
             ledger_post(
@@ -142,10 +159,43 @@ def _record(s: Scenario) -> _Desk:
             )
         accounts[debt.id] = account
         names[str(account.pk)] = debt.id
-    desk = _Desk(s, client, person, accounts, phones, emails, names)
+    desk = _Desk(s, client, person, accounts, phones, emails, names, others)
     for event in s.events:
-        _EVENTS[event.type](desk, event)
+        with _field(s, f"events[{event.index}] ({event.type})"):
+            _EVENTS[event.type](desk, event)
     return desk
+
+
+def _contacts(
+    s: Scenario,
+    where: str,
+    person: Person,
+    sp: Any,
+    phones: dict[str, Any],
+    emails: dict[str, Any],
+    names: dict[str, str],
+) -> None:
+    for i, contact in enumerate(sp.phones):
+        with _field(s, f"{where}.phones[{i}]"):
+            phone = phone_add(
+                person=person, number=contact.value, kind=contact.kind, actor=None, source="consumer"
+            )
+        phones[contact.id] = phone
+        names[phone_id(phone.pk)] = contact.id
+    for i, contact in enumerate(sp.emails):
+        with _field(s, f"{where}.emails[{i}]"):
+            email = email_add(person=person, address=contact.value, actor=None, source="consumer")
+        emails[contact.id] = email
+        names[email_id(email.pk)] = contact.id
+
+
+@contextmanager
+def _field(s: Scenario, where: str) -> Iterator[None]:
+    """A record the desk refuses (an unknown ZIP, a number not in service…) is the file's error: name it."""
+    try:
+        yield
+    except ValidationError as exc:
+        raise ScenarioError(f"{s.name}: {where}: {' '.join(exc.messages)}") from exc
 
 
 def _now() -> dt.datetime:
@@ -188,8 +238,9 @@ def _attempt(desk: _Desk, ev: ScenarioEvent) -> None:
     }
     address = None
     if channel == "letter":
-        address = desk.person.addresses.filter(created_at__lte=ev.at).order_by("-created_at", "-pk").first()
-        address = address or desk.person.addresses.order_by("created_at", "pk").first()
+        addressee = desk.person_of(d)
+        address = addressee.addresses.filter(created_at__lte=ev.at).order_by("-created_at", "-pk").first()
+        address = address or addressee.addresses.order_by("created_at", "pk").first()
     contact_attempt_log(
         accounts=desk.debts(d.get("debts") or ()),
         channel=channel,
@@ -201,6 +252,7 @@ def _attempt(desk: _Desk, ev: ScenarioEvent) -> None:
         direction=d.get("direction") or "outbound",
         occurred_at=ev.at,
         details=details,
+        person=desk.person_of(d),
     )
 
 
@@ -213,7 +265,7 @@ def _preference(kind: str, details: Callable[[dict], dict]) -> Callable[[_Desk, 
         ):
             to, medium = medium, None
         contact_preference_record(
-            person=desk.person,
+            person=desk.person_of(ev.data),
             kind=kind,
             actor=None,
             occurred_at=ev.at,
@@ -393,7 +445,7 @@ def _relabel(value: Any, names: dict[str, str]) -> Any:
             address=value.address,
             debts=tuple(_relabel(d, names) for d in value.debts),
             client=value.client,
-            persons=value.persons,
+            persons=tuple(_relabel(p, names) for p in value.persons),
             events=tuple(_relabel(e, names) for e in value.events),
         )
     if not dataclasses.is_dataclass(value):
