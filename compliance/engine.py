@@ -390,6 +390,7 @@ class _Index:
         self.paid: dict[str, Decimal] = defaultdict(Decimal)
         self.reports: dict[str, list[tuple[dt.datetime, str | None]]] = defaultdict(list)
         self.deceased = False
+        self.deceased_at: dt.datetime | None = None
         excluded = p.excluded_dispositions
         for ev in events:
             if isinstance(ev, Attempt):
@@ -441,6 +442,7 @@ class _Index:
                     self.reports[debt].append((ev.at, state))
             elif type(ev).type == "deceased":
                 self.deceased = True
+                self.deceased_at = self.deceased_at or ev.at
 
         self._index_consents(consents)
         self._index_attempts()
@@ -957,6 +959,32 @@ def _r_bankruptcy(ctx: _Ctx, t, d, out) -> None:
         chapter = f" (chapter {b.chapter})" if b.chapter else ""
         out.append(
             _Fired("LEG-03", HOLD, f"open bankruptcy{chapter}: automatic stay until discharge or dismissal")
+        )
+
+
+_CONTACTS = frozenset({"call", "voicemail", "text", "email", "letter", "settlement_offer"})
+
+
+def _r_deceased(ctx: _Ctx, t, d, out) -> None:
+    """DEC-01 (desk policy; RULES.md has no rule for a death): once the consumer is known to have died,
+    nothing more goes to them; the desk deals with the persons who then count as the consumer (the
+    executor or administrator of the estate, a successor in interest: 12 CFR 1006.6(a)(4)-(5)), and no
+    extraordinary collection action is taken until the estate is known."""
+    idx = ctx.idx
+    if not idx.deceased:
+        return
+    since = _fmt(idx.deceased_at, idx.zone) if idx.deceased_at else "an unknown date"
+    if ctx.kind in _CONTACTS and ctx.person_id == idx.consumer_id:
+        out.append(
+            _Fired(
+                "DEC-01",
+                HOLD,
+                f"the consumer died ({since}): contact the executor, administrator or successor instead",
+            )
+        )
+    elif ctx.kind in ("credit_report", "legal_referral", "debt_sale"):
+        out.append(
+            _Fired("DEC-01", HOLD, f"the consumer died ({since}): no such action until the estate is known")
         )
 
 
@@ -1893,6 +1921,7 @@ def _r_vt_sale(ctx: _Ctx, t, d, out) -> None:
 
 _CALL_RULES = (
     _r_bankruptcy,
+    _r_deceased,
     _r_time,
     _r_inconvenient,
     _r_place,
@@ -1911,15 +1940,17 @@ _CALL_RULES = (
 _RULES_BY_ACTION = {
     "call": _CALL_RULES,
     "voicemail": (*_CALL_RULES, _r_lcm),
-    "text": (_r_bankruptcy, _r_time, _r_inconvenient, _r_attorney, _r_cease, _r_medium, _r_electronic,
-             _r_third_party, _r_messages, _r_tcpa, _r_void, _r_disputes, _r_states, _r_hipaa_family),
-    "email": (_r_bankruptcy, _r_time, _r_inconvenient, _r_place, _r_attorney, _r_cease, _r_medium,
-              _r_electronic, _r_third_party, _r_messages, _r_void, _r_disputes, _r_states, _r_hipaa_family),
-    "letter": (_r_bankruptcy, _r_attorney, _r_cease, _r_medium, _r_letters, _r_sol, _r_false_threat, _r_void,
-               _r_disputes, _r_states),
-    "credit_report": (_r_bankruptcy, _r_credit, _r_501r, _r_disputes),
-    "legal_referral": (_r_bankruptcy, _r_sol, _r_501r, _r_disputes, _r_void),
-    "debt_sale": (_r_bankruptcy, _r_501r, _r_vt_sale, _r_void),
+    "text": (_r_bankruptcy, _r_deceased, _r_time, _r_inconvenient, _r_attorney, _r_cease, _r_medium,
+             _r_electronic, _r_third_party, _r_messages, _r_tcpa, _r_void, _r_disputes, _r_states,
+             _r_hipaa_family),
+    "email": (_r_bankruptcy, _r_deceased, _r_time, _r_inconvenient, _r_place, _r_attorney, _r_cease,
+              _r_medium, _r_electronic, _r_third_party, _r_messages, _r_void, _r_disputes, _r_states,
+              _r_hipaa_family),
+    "letter": (_r_bankruptcy, _r_deceased, _r_attorney, _r_cease, _r_medium, _r_letters, _r_sol,
+               _r_false_threat, _r_void, _r_disputes, _r_states),
+    "credit_report": (_r_bankruptcy, _r_deceased, _r_credit, _r_501r, _r_disputes),
+    "legal_referral": (_r_bankruptcy, _r_deceased, _r_sol, _r_501r, _r_disputes, _r_void),
+    "debt_sale": (_r_bankruptcy, _r_deceased, _r_501r, _r_vt_sale, _r_void),
 }  # fmt: skip
 _RULES_BY_ACTION["settlement_offer"] = _RULES_BY_ACTION["letter"]
 
