@@ -6,6 +6,7 @@ audit_record writes them, because one round trip per claim is what lets 32 colle
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -230,6 +231,34 @@ def queue_rescore(
 #  * audit: one event per lease released, expired and claimed, as audit_record writes them.
 # `held_until <= now` also means "ended no later than now" for a released row (see _release), and the
 # lease starts at that same `now`: the history can never show two holds of an account overlapping.
+# The account handed out: in priority order the higher score (a due callback carries its weight); in
+# the other orders a due callback first, else the first row in the queue's order.
+_PICKED = """picked AS (
+    SELECT account_id, eff FROM (SELECT * FROM due UNION ALL SELECT * FROM top) c
+     ORDER BY {pick} LIMIT 1
+),"""
+# With a list of preferred accounts (those the compliance engine says may be called now, in queue
+# order): the first of them nobody holds, else as above.
+_PICKED_PREFERRED = """preferred AS (
+    SELECT p.account_id, p.score AS eff FROM desk_accountpriority p
+     WHERE p.account_id = ANY(%(prefer)s::bigint[]) AND p.workable AND {teams}
+       AND (p.held_until IS NULL OR p.held_until <= %(now)s){filters}
+       AND EXISTS (SELECT 1 FROM accounts_patientaccount a WHERE a.id = p.account_id
+                      AND a.team_id = ANY(%(visible_teams)s) AND a.status = ANY(%(workable)s))
+     ORDER BY array_position(%(prefer)s::bigint[], p.account_id)
+     LIMIT 1
+       FOR UPDATE OF p SKIP LOCKED
+),
+picked AS (
+    SELECT account_id, eff FROM (
+        (SELECT account_id, eff, 0 AS rank FROM preferred)
+        UNION ALL
+        (SELECT account_id, eff, 1 FROM (SELECT * FROM due UNION ALL SELECT * FROM top) c
+          ORDER BY {pick} LIMIT 1)
+    ) candidates
+     ORDER BY rank LIMIT 1
+),"""
+
 _CLAIM_LOCK = 0x6C65  # advisory lock class of claim-next ("le"), keyed by the claiming user
 
 _CLAIM_SQL = """
@@ -278,12 +307,7 @@ top AS (
      LIMIT 1
        FOR UPDATE OF p SKIP LOCKED
 ),
-picked AS (
-    -- priority order: the higher score (a due callback carries its weight); other orders: a due
-    -- callback first, else the first row in the queue's order
-    SELECT account_id, eff FROM (SELECT * FROM due UNION ALL SELECT * FROM top) c
-     ORDER BY {pick} LIMIT 1
-),
+{picked}
 expired AS (
     UPDATE desk_lease l SET released_at = l.expires_at, release_reason = 'expired'
       FROM picked
@@ -327,7 +351,7 @@ SELECT lease.id, lease.account_id, lease.expires_at,
 """
 
 
-def _claim_sql(*, choice: QueueChoice, now: datetime) -> tuple[str, dict[str, Any]]:
+def _claim_sql(*, choice: QueueChoice, now: datetime, prefer: bool = False) -> tuple[str, dict[str, Any]]:
     teams_sql, teams_params = team_filter_sql(choice.team_ids)
     filters_sql, filters_params = queue_filter_sql(choice.queue, today=now.astimezone(UTC).date())
     # The selectors' positional placeholders become named ones here.
@@ -337,8 +361,11 @@ def _claim_sql(*, choice: QueueChoice, now: datetime) -> tuple[str, dict[str, An
     filters_sql = filters_sql.replace("%s", "{}").format(*(next(names) for _ in filters_params))
     order = queue_order(choice.queue)
     pick = "eff DESC" if order == QueueOrder.PRIORITY else "half"
+    picked = (_PICKED_PREFERRED if prefer else _PICKED).format(
+        teams=teams_sql, filters=filters_sql, pick=pick
+    )
     sql = _CLAIM_SQL.format(
-        teams=teams_sql, filters=filters_sql, order=ORDER_SQL[order], pick=pick, due=due_column(order)
+        teams=teams_sql, filters=filters_sql, order=ORDER_SQL[order], due=due_column(order), picked=picked
     )
     return sql, params
 
@@ -386,9 +413,13 @@ def _release(
     return True
 
 
-def lease_claim_next(*, user: Any, choice: QueueChoice, now: datetime | None = None) -> Lease | None:
+def lease_claim_next(
+    *, user: Any, choice: QueueChoice, now: datetime | None = None, prefer: Sequence[int] = ()
+) -> Lease | None:
     """Release the user's current lease (reason "next") and lease the highest-priority account of the
     queue that nobody holds, for DESK_LEASE_MINUTES. Returns None when the queue has nothing left.
+    `prefer`: accounts to hand out first, in that order, if one of them is free (the views pass those
+    the compliance engine says may be called now, as the queue page lists them).
 
     One statement (see _CLAIM_SQL) in one transaction, audited as desk.lease.released / .expired /
     .claimed. A callback that fell due after the last rescore is found through the small
@@ -398,18 +429,21 @@ def lease_claim_next(*, user: Any, choice: QueueChoice, now: datetime | None = N
     one-open-lease-per-holder index: we retry once, which releases the lease the other click took.
     """
     try:
-        return _claim_next(user=user, choice=choice, now=now)
+        return _claim_next(user=user, choice=choice, now=now, prefer=prefer)
     except IntegrityError:
-        return _claim_next(user=user, choice=choice, now=now)
+        return _claim_next(user=user, choice=choice, now=now, prefer=prefer)
 
 
-def _claim_next(*, user: Any, choice: QueueChoice, now: datetime | None) -> Lease | None:
+def _claim_next(
+    *, user: Any, choice: QueueChoice, now: datetime | None, prefer: Sequence[int]
+) -> Lease | None:
     now = now or timezone.now()
     if not choice.team_ids:
         lease_release_on_logout(user=user, now=now, reason=Lease.ReleaseReason.NEXT)
         return None
-    sql, params = _claim_sql(choice=choice, now=now)
+    sql, params = _claim_sql(choice=choice, now=now, prefer=bool(prefer))
     params |= {
+        "prefer": list(prefer),
         "now": now,
         "expires": now + lease_duration(),
         "user": user.pk,

@@ -23,6 +23,7 @@ from desk.scoring import FACTOR_NAMES, callback_dominance_gap
 from desk.selectors import (
     QueueChoice,
     QueueRow,
+    callable_account_ids,
     can_manage,
     desk_overview,
     lease_open_for,
@@ -106,7 +107,8 @@ def _queue_context(
 def claim_next(request: AuthedRequest) -> HttpResponse:
     raw = request.POST.get("queue") or ""
     choice = queue_choice_get(user=request.user, queue_id=int(raw) if raw.isdigit() else None)
-    lease = lease_claim_next(user=request.user, choice=choice)
+    prefer = callable_account_ids(user=request.user, choice=choice)
+    lease = lease_claim_next(user=request.user, choice=choice, prefer=prefer)
     if lease is None:
         messages.info(request, f"Nothing left to work in {choice.name}.")
         target = _queue_url(choice.id)
@@ -183,8 +185,10 @@ def lease_release_view(request: AuthedRequest, lease_id: int) -> HttpResponse:
             messages.success(request, "Skipped; the account is back in the queue.")
     elif action == "next":
         choice = queue_choice_get(user=request.user, queue_id=queue_id)
-        lease_finish(lease_id=lease_id, user=request.user)
-        lease = lease_claim_next(user=request.user, choice=choice)
+        # Claim-next releases this lease (reason "next") in the same statement that picks the next
+        # account, so the account just worked is not handed straight back.
+        prefer = callable_account_ids(user=request.user, choice=choice)
+        lease = lease_claim_next(user=request.user, choice=choice, prefer=prefer)
         target = workspace_url(lease.account_id) if lease else _queue_url(queue_id)
         if lease is None:
             messages.info(request, f"Nothing left to work in {choice.name}.")

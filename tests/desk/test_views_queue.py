@@ -188,11 +188,15 @@ def test_finish_without_javascript_redirects_to_the_queue(client, collector, eas
 
 
 def test_finish_and_next_moves_to_the_next_account(client, collector, east_accounts):
-    top, _ = east_accounts
+    top, low = east_accounts
     lease = claim(collector)
+    assert lease.account_id == top.pk
     client.force_login(collector)
     r = client.post(reverse("desk:lease-release", args=[lease.pk]), {"action": "next", "queue": ""})
-    assert r.url == workspace_url(top.pk)  # finished first, so the top account is free again
+    # The account just worked is released in the same step and not handed straight back.
+    assert r.url == workspace_url(low.pk)
+    lease.refresh_from_db()
+    assert lease.release_reason == "next"
     assert Lease.objects.filter(holder=collector).count() == 2
 
 
@@ -574,3 +578,42 @@ def test_the_queue_marks_who_may_be_called_now_and_lists_them_first(client, coll
     assert rows[1].call_summary.startswith("FREQ-02")
     assert rows[1].call_summary.endswith("EST")
     assert rows[1].call_summary in r.content.decode()
+
+
+def test_work_next_hands_out_the_account_that_may_be_called_now_first(client, collector, east):
+    # Same story as above: the top account cannot be called for a week (FREQ-02), the lower one can.
+    top = PatientAccountFactory(team=east, balance=Decimal("5000.00"))
+    low = PatientAccountFactory(team=east, balance=Decimal("100.00"))
+    for account, disposition in ((top, "promise"), (low, "no_answer")):
+        contact_attempt_log(
+            actor=collector,
+            accounts=[account],
+            channel="call",
+            disposition=disposition,
+            phone=_reachable(account),
+            occurred_at=T0 - dt.timedelta(days=1),
+        )
+    queue_rescore()
+    client.force_login(collector)
+    client.post(reverse("desk:claim-next"), {"queue": ""})
+    assert Lease.objects.get(holder=collector, released_at__isnull=True).account_id == low.pk
+    # Nothing else may be called now: "next" still gives work, the highest priority first.
+    lease = Lease.objects.get(holder=collector, released_at__isnull=True)
+    client.post(reverse("desk:lease-release", args=[lease.pk]), {"action": "next", "queue": ""})
+    assert Lease.objects.get(holder=collector, released_at__isnull=True).account_id == top.pk
+
+
+def test_a_preferred_account_someone_holds_is_skipped(collector, east):
+    first = PatientAccountFactory(team=east, balance=Decimal("100.00"))
+    second = PatientAccountFactory(team=east, balance=Decimal("200.00"))
+    third = PatientAccountFactory(team=east, balance=Decimal("300.00"))
+    queue_rescore()
+    colleague = UserFactory(role="collector", teams=[east])
+    choice_of = lambda user: queue_choice_get(user=user, queue_id=None)  # noqa: E731
+    assert (
+        lease_claim_next(user=colleague, choice=choice_of(colleague), prefer=[first.pk]).account_id
+        == first.pk
+    )
+    lease = lease_claim_next(user=collector, choice=choice_of(collector), prefer=[first.pk, second.pk])
+    assert lease.account_id == second.pk  # first is held: the next preferred one, not the top score (third)
+    assert third.pk != lease.account_id
