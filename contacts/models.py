@@ -265,6 +265,25 @@ class ContactPreference(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for person {self.person_id}"
 
+    @property
+    def summary(self) -> str:
+        """What was said, in a line: "Mon–Fri 10:00–12:00 at work", "texts", a window's times."""
+        d = self.details or {}
+        parts = []
+        days = d.get("weekdays")
+        if days and sorted(days) != list(range(7)):
+            names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+            parts.append(", ".join(names[i] for i in sorted(days)))
+        if d.get("from") and d.get("to"):
+            parts.append(f"{d['from']}–{d['to']}")
+        if d.get("from") and d.get("until"):
+            parts.append(f"{d['from'][:16].replace('T', ' ')} to {d['until'][11:16]}")
+        if d.get("place"):
+            parts.append(f"at {d['place']}")
+        if d.get("medium"):
+            parts.append(d["medium"])
+        return " ".join(parts)
+
 
 class RelatedParty(models.Model):
     """Someone other than the consumer whom the desk may reach about the consumer's accounts: a spouse, a

@@ -193,3 +193,92 @@ class PhoneStatusForm(forms.Form):
 class HoldReleaseForm(forms.Form):
     prefix = "release"  # several forms share the page: ids must stay unique
     reason = forms.CharField(max_length=200, error_messages={"required": "Say why the hold is released."})
+
+
+WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
+
+
+class PreferenceForm(forms.Form):
+    """What the person said about being contacted (the compliance engine then respects it). Times are the
+    person's local time."""
+
+    prefix = "pref"  # several forms share the page: ids must stay unique
+    kind = forms.ChoiceField(
+        choices=[
+            ("inconvenient", "Inconvenient time (or place)"),
+            ("medium_optout", "Do not contact by…"),
+            ("consent", "Asked to be called at a given time"),
+            ("tcpa_revocation", "Refused automated calls and texts"),
+            ("reassigned_number", "Number now belongs to someone else"),
+        ]
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        choices=WEEKDAYS, coerce=int, required=False, widget=forms.CheckboxSelectMultiple, label="Days"
+    )
+    start = forms.TimeField(required=False, label="From", widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.TimeField(required=False, label="Until", widget=forms.TimeInput(attrs={"type": "time"}))
+    at_work = forms.BooleanField(required=False, label="Only at work")
+    day = forms.DateField(required=False, label="On", widget=forms.DateInput(attrs={"type": "date"}))
+    medium = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "—"),
+            ("phone", "Phone calls"),
+            ("text", "Texts"),
+            ("email", "Email"),
+            ("letter", "Letters"),
+        ],
+    )
+    phone = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Phone")
+    written = forms.BooleanField(required=False, label="In writing")
+
+    def __init__(self, *args: Any, phones: list[Phone] = (), zone: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+        self.phones = {p.pk: p for p in phones}
+        self.fields["phone"].choices = [("", "—")] + [(p.pk, p.number.as_national) for p in phones]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        kind = data.get("kind")
+        if kind == "inconvenient" and not (data.get("weekdays") or data.get("start") or data.get("at_work")):
+            self.add_error("weekdays", "Say which days or hours (or that work is the inconvenient place).")
+        if kind == "inconvenient" and bool(data.get("start")) != bool(data.get("end")):
+            self.add_error("end", "Give both the start and the end of the inconvenient hours.")
+        if kind == "medium_optout" and not (data.get("medium") or data.get("phone")):
+            self.add_error("medium", "Choose the medium (or the number) not to use.")
+        if kind in ("tcpa_revocation", "reassigned_number") and not data.get("phone"):
+            self.add_error("phone", "Choose the number.")
+        if kind == "consent":
+            if not (data.get("day") and data.get("start") and data.get("end")):
+                self.add_error("day", "Give the day and the hours the person asked to be called.")
+            elif data["end"] <= data["start"]:
+                self.add_error("end", "The end must be after the start.")
+            elif not self.zone:
+                self.add_error(None, "The person's time zone is unknown: add an address first.")
+        return data
+
+    def record(self) -> dict[str, Any]:
+        """The arguments of contact_preference_record."""
+        data, kind = self.cleaned_data, self.cleaned_data["kind"]
+        details: dict[str, Any] = {}
+        if kind == "inconvenient":
+            details = {
+                "weekdays": sorted(data.get("weekdays") or range(7)),
+                "from": data["start"].isoformat(timespec="minutes") if data.get("start") else None,
+                "to": data["end"].isoformat(timespec="minutes") if data.get("end") else None,
+                "place": "work" if data.get("at_work") else None,
+                "written": data.get("written", False),
+            }
+        elif kind == "medium_optout" and data.get("medium"):
+            details = {"medium": data["medium"]}
+        elif kind == "consent":
+            zone = ZoneInfo(self.zone)
+            details = {
+                "given_to": "collector",
+                "scope": "window",
+                "from": datetime.combine(data["day"], data["start"], zone).isoformat(),
+                "until": datetime.combine(data["day"], data["end"], zone).isoformat(),
+                "written": data.get("written", False),
+            }
+        return {"kind": kind, "phone": self.phones.get(data.get("phone")), "details": details}

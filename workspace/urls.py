@@ -16,5 +16,6 @@ urlpatterns = [
     path("<int:account_id>/addresses/", views.address_create, name="address-create"),
     path("<int:account_id>/emails/", views.email_create, name="email-create"),
     path("<int:account_id>/holds/", views.hold_create, name="hold-create"),
+    path("<int:account_id>/preferences/", views.preference_create, name="preference-create"),
     path("<int:account_id>/holds/<int:hold_id>/release/", views.hold_end, name="hold-release"),
 ]

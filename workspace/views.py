@@ -25,11 +25,12 @@ from collections_desk.lib.http import AuthedRequest
 from compliance.models import Hold
 from compliance.selectors import CallDecision, phone_call_decisions
 from compliance.services import hold_place, hold_release
-from contacts.models import Phone
+from contacts.models import ContactPreference, Phone
 from contacts.services import (
     address_add,
     callback_schedule,
     contact_attempt_log,
+    contact_preference_record,
     email_add,
     phone_add,
     phone_status_change,
@@ -46,6 +47,7 @@ from workspace.forms import (
     HoldReleaseForm,
     PhoneForm,
     PhoneStatusForm,
+    PreferenceForm,
     VerifyForm,
 )
 from workspace.selectors import guarantor_accounts, person_zone, phone_local_times
@@ -54,7 +56,7 @@ PAGE = "workspace/account.html"
 NOT_VERIFIED = (
     "Not verified: fewer than two identifiers matched. Disclose nothing; ask again or end the call."
 )
-PANELS = {"header", "money", "contact-points", "holds", "accounts", "verify-form", "timeline"}
+PANELS = {"header", "money", "contact-points", "holds", "preferences", "accounts", "verify-form", "timeline"}
 
 
 def _people(request: AuthedRequest, account: PatientAccount) -> dict[str, Any]:
@@ -106,6 +108,13 @@ def _context(request: AuthedRequest, account: PatientAccount, **forms: Form) -> 
         "address_form": forms.get("address_form") or AddressForm(),
         "email_form": forms.get("email_form") or EmailForm(),
         "hold_form": forms.get("hold_form") or HoldForm(),
+        "pref_form": forms.get("pref_form")
+        or PreferenceForm(phones=points["phones"], zone=people["zone_name"]),
+        "preferences": list(
+            ContactPreference.objects.filter(person_id=account.guarantor_id)
+            .select_related("phone")
+            .order_by("-occurred_at", "-pk")[:20]
+        ),
         "note_form": NoteForm(),
     }
 
@@ -310,6 +319,20 @@ def email_create(request: AuthedRequest, account_id: int) -> HttpResponse:
         )
 
     return _act(request, account, form=form, form_name="email_form", partial="contact-points", action=add)
+
+
+@require_POST
+@login_required
+def preference_create(request: AuthedRequest, account_id: int) -> HttpResponse:
+    account = account_get_for_user(user=request.user, account_id=account_id)
+    people = _people(request, account)
+    form = PreferenceForm(request.POST, phones=people["phones"], zone=people["zone_name"])
+
+    def record() -> None:
+        contact_preference_record(person=account.guarantor, actor=request.user, **form.record())
+        _rescore(people["accounts"])  # the queue's call marks of every account of the guarantor
+
+    return _act(request, account, form=form, form_name="pref_form", partial="preferences", action=record)
 
 
 @require_POST

@@ -9,7 +9,7 @@ import time_machine
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from contacts.models import ContactAttempt
+from contacts.models import ContactAttempt, ContactPreference
 from tests.workspace.helpers import log_attempt, url
 
 pytestmark = pytest.mark.django_db
@@ -81,3 +81,63 @@ def test_another_teams_manager_cannot_review_or_see_the_attempt(client, desk, we
     assert client.post(reverse("desk:review"), {"attempt": "x"}).status_code == 404
     attempt.refresh_from_db()
     assert attempt.reviewed_at is None
+
+
+def record_preference(client, account, **fields):
+    data = {f"pref-{key}": value for key, value in fields.items()}
+    return client.post(url("preference-create", account), data, headers={"HX-Request": "true"})
+
+
+def test_an_inconvenient_time_said_on_the_phone_stops_calls_then(client, desk):
+    account, phone = desk
+    with time_machine.travel(LATE_MORNING, tick=False):
+        r = record_preference(
+            client,
+            account,
+            kind="inconvenient",
+            weekdays=["0", "1", "2", "3", "4"],
+            start="10:00",
+            end="12:00",
+        )
+        assert r.status_code == 200
+        assert "account-changed" in r.headers["HX-Trigger"]
+        assert "Inconvenient time" in r.content.decode()
+    with time_machine.travel(LATE_MORNING + dt.timedelta(minutes=1), tick=False):
+        page = client.get(url("account", account)).content.decode()
+    assert "Do not call now: TIME-03" in page  # Wednesday 11:01 in Missoula
+    assert f'href="tel:{phone.number}"' not in page
+    pref = ContactPreference.objects.get()
+    assert pref.details == {
+        "weekdays": [0, 1, 2, 3, 4],
+        "from": "10:00",
+        "to": "12:00",
+        "place": None,
+        "written": False,
+    }
+    assert AuditEvent.objects.filter(action="contacts.preference.recorded", account_id=account.pk).exists()
+
+
+def test_do_not_call_me_is_respected(client, desk):
+    account, _ = desk
+    with time_machine.travel(LATE_MORNING, tick=False):
+        record_preference(client, account, kind="medium_optout", medium="phone")
+    with time_machine.travel(LATE_MORNING + dt.timedelta(minutes=1), tick=False):
+        page = client.get(url("account", account)).content.decode()
+    assert "Do not call now: MEDIUM-01" in page
+
+
+def test_a_preference_with_missing_or_tampered_input_changes_nothing(client, desk):
+    account, phone = desk
+    r = record_preference(client, account, kind="inconvenient")
+    assert "Say which days or hours" in r.content.decode()
+    r = record_preference(client, account, kind="tcpa_revocation", phone="999999")
+    assert "Select a valid choice" in r.content.decode()
+    r = record_preference(client, account, kind="nonsense")
+    assert "Select a valid choice" in r.content.decode()
+    assert not ContactPreference.objects.exists()
+
+
+def test_a_preference_for_another_teams_account_is_404(client, desk, west_account):
+    r = record_preference(client, west_account, kind="medium_optout", medium="text")
+    assert r.status_code == 404
+    assert not ContactPreference.objects.exists()
