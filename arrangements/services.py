@@ -1,0 +1,351 @@
+"""Promises, plans and payments: every write, its audit event and the account status that follows.
+
+Bad input raises ValidationError with a message for the collector and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import AccountStatus, LedgerEntry, PatientAccount
+from accounts.selectors import accounts_visible_to
+from accounts.services import DuplicatePosting, account_status_change, ledger_post, ledger_reverse
+from accounts.status import can_transition
+from arrangements.models import Allocation, Installment, PaymentPlan, PlanPolicy, Promise
+from arrangements.schedule import Policy, Proposal, propose
+from audit.services import audit_record
+from collections_desk.lib.money import format_money, to_money
+
+IN_FORCE = (PaymentPlan.State.ACTIVE, PaymentPlan.State.LATE)
+
+
+def policy_for(account: PatientAccount) -> Policy:
+    """The client's plan policy (the defaults until an admin sets one)."""
+    found = PlanPolicy.objects.filter(client_id=account.client_id).first() or PlanPolicy()
+    tiers = tuple(
+        (to_money(up_to) if up_to is not None else None, int(months))
+        for up_to, months in found.max_months or ()
+    )
+    return Policy(found.min_installment, tiers, found.max_settlement_discount_pct)
+
+
+def plan_propose(
+    *,
+    account: PatientAccount,
+    total: Decimal | str,
+    frequency: str,
+    first_due_date: dt.date,
+    count: int,
+    down_payment: Decimal | str = Decimal("0.00"),
+    today: dt.date | None = None,
+) -> Proposal:
+    """The schedule the builder shows for these terms, with what lies outside the client's policy."""
+    try:
+        return propose(
+            balance=account.balance,
+            total=to_money(total),
+            frequency=frequency,
+            first_due_date=first_due_date,
+            count=count,
+            down_payment=to_money(down_payment),
+            policy=policy_for(account),
+            today=today or timezone.localdate(),
+        )
+    except ValueError as exc:
+        raise ValidationError(str(exc), code="terms") from exc
+
+
+@transaction.atomic
+def plan_create(
+    *,
+    account: PatientAccount,
+    actor: Any,
+    total: Decimal | str,
+    frequency: str,
+    first_due_date: dt.date,
+    count: int,
+    down_payment: Decimal | str = Decimal("0.00"),
+    today: dt.date | None = None,
+) -> PaymentPlan:
+    """Agree a plan: active at once within policy (the account goes in_arrangement), else waiting for a
+    manager's approval. One plan in force per account."""
+    account = PatientAccount.objects.select_for_update().get(pk=account.pk)
+    proposal = plan_propose(
+        account=account,
+        total=total,
+        frequency=frequency,
+        first_due_date=first_due_date,
+        count=count,
+        down_payment=down_payment,
+        today=today,
+    )
+    if PaymentPlan.objects.filter(
+        account=account, state__in=[*IN_FORCE, PaymentPlan.State.PENDING_APPROVAL]
+    ).exists():
+        raise ValidationError(
+            "This account already has a plan in force or waiting for approval.", code="in_force"
+        )
+    state = PaymentPlan.State.ACTIVE if proposal.within_policy else PaymentPlan.State.PENDING_APPROVAL
+    plan = PaymentPlan.objects.create(
+        account=account,
+        total=proposal.total,
+        down_payment=to_money(down_payment),
+        frequency=frequency,
+        first_due_date=first_due_date,
+        installment_count=count,
+        settlement_discount_pct=proposal.discount_pct,
+        state=state,
+        outside_policy=list(proposal.outside_policy),
+        created_by=actor,
+    )
+    Installment.objects.bulk_create(
+        Installment(plan=plan, seq=line.seq, due_date=line.due_date, amount=line.amount)
+        for line in proposal.lines
+    )
+    audit_record(
+        action="arrangements.plan.created",
+        actor=actor,
+        account_id=account.pk,
+        data={
+            "plan_id": plan.pk,
+            "state": state,
+            "total": str(plan.total),
+            "installments": len(proposal.lines),
+            "outside_policy": list(proposal.outside_policy),
+            "summary": (
+                f"Plan of {format_money(plan.total)} in {len(proposal.lines)} payments"
+                f" ({plan.get_state_display().lower()})"
+            ),
+        },
+    )
+    if state == PaymentPlan.State.ACTIVE:
+        _enter_arrangement(account, actor)
+    return plan
+
+
+def _enter_arrangement(account: PatientAccount, actor: Any) -> None:
+    if account.status != AccountStatus.IN_ARRANGEMENT and can_transition(
+        account.status, AccountStatus.IN_ARRANGEMENT
+    ):
+        account_status_change(account=account, to=AccountStatus.IN_ARRANGEMENT, actor=actor, reason="plan")
+
+
+def _leave_arrangement(account: PatientAccount, actor: Any, reason: str) -> None:
+    account.refresh_from_db(fields=["status"])
+    if account.status == AccountStatus.IN_ARRANGEMENT:
+        account_status_change(account=account, to=AccountStatus.ACTIVE, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def plan_decide(*, plan_id: int, actor: Any, approve: bool, reason: str = "") -> PaymentPlan:
+    """A manager of the account's team (or an admin) approves or denies a plan outside policy; a denial
+    needs a reason. Collectors: PermissionDenied; other teams: 404."""
+    if not (getattr(actor, "is_manager_role", False) or getattr(actor, "is_admin_role", False)):
+        raise PermissionDenied
+    plan = (
+        PaymentPlan.objects.select_for_update()
+        .filter(pk=plan_id, account__in=accounts_visible_to(actor))
+        .select_related("account")
+        .first()
+    )
+    if plan is None:
+        raise Http404("No such plan")
+    if plan.state != PaymentPlan.State.PENDING_APPROVAL:
+        raise ValidationError("This plan is not waiting for a decision.", code="decided")
+    if not approve and not reason.strip():
+        raise ValidationError("Say why the plan is denied.", code="reason")
+    plan.state = PaymentPlan.State.ACTIVE if approve else PaymentPlan.State.DENIED
+    plan.decided_by, plan.decided_at, plan.decision_reason = actor, timezone.now(), reason.strip()
+    plan.state_changed_at = plan.decided_at
+    plan.save(update_fields=["state", "decided_by", "decided_at", "decision_reason", "state_changed_at"])
+    audit_record(
+        action=f"arrangements.plan.{'approved' if approve else 'denied'}",
+        actor=actor,
+        account_id=plan.account_id,
+        data={"plan_id": plan.pk, "summary": f"Plan {'approved' if approve else 'denied'} by a manager"},
+    )
+    if approve:
+        _enter_arrangement(plan.account, actor)
+    return plan
+
+
+@transaction.atomic
+def promise_record(
+    *, account: PatientAccount, actor: Any, amount: Decimal | str, due_date: dt.date, channel: str
+) -> Promise:
+    amount = to_money(amount)
+    if amount <= 0:
+        raise ValidationError("Enter a positive amount.", code="amount")
+    if due_date < timezone.localdate():
+        raise ValidationError("A promise cannot fall due in the past.", code="due_date")
+    if not channel.strip():
+        raise ValidationError("Say how the payment will be made.", code="channel")
+    promise = Promise.objects.create(
+        account=account, amount=amount, due_date=due_date, channel=channel.strip(), created_by=actor
+    )
+    audit_record(
+        action="arrangements.promise.recorded",
+        actor=actor,
+        account_id=account.pk,
+        data={
+            "promise_id": promise.pk,
+            "amount": str(amount),
+            "due_date": due_date.isoformat(),
+            "summary": f"Promise to pay {format_money(amount)} by {due_date:%Y-%m-%d}",
+        },
+    )
+    return promise
+
+
+@transaction.atomic
+def payment_post(
+    *,
+    account: PatientAccount,
+    amount: Decimal | str,
+    effective_date: dt.date,
+    actor: Any,
+    external_ref: str | None = None,
+    memo: str = "",
+) -> LedgerEntry:
+    """Post a payment to the ledger and apply it to the plan in force, installment by installment in
+    order (partial payments leave an installment open); the plan completes when all are paid, and
+    pending promises it covers are kept. A reference posted before returns the earlier entry and changes
+    nothing (a re-sent file or webhook)."""
+    try:
+        posting = ledger_post(
+            account=account,
+            kind=LedgerEntry.Kind.PATIENT_PAYMENT,
+            amount=amount,
+            effective_date=effective_date,
+            actor=actor,
+            external_ref=external_ref,
+            memo=memo,
+        )
+    except DuplicatePosting as exc:
+        return exc.entry
+    entry = posting.entry
+    left = -entry.amount  # payments are negative in the ledger
+    plan = PaymentPlan.objects.select_for_update().filter(account=account, state__in=IN_FORCE).first()
+    if plan is not None:
+        for installment in (
+            plan.installments.select_for_update().filter(state__in=["open", "missed"]).order_by("seq")
+        ):
+            if left <= 0:
+                break
+            applied = min(left, installment.remaining)
+            installment.paid += applied
+            if installment.paid == installment.amount:
+                installment.state = Installment.State.PAID
+            installment.save(update_fields=["paid", "state"])
+            Allocation.objects.create(entry=entry, installment=installment, amount=applied)
+            left -= applied
+        _plan_follow_payments(plan, actor)
+    _keep_promises(account, actor)
+    return entry
+
+
+def _plan_follow_payments(plan: PaymentPlan, actor: Any) -> None:
+    open_left = plan.installments.exclude(state=Installment.State.PAID).exists()
+    if not open_left and plan.state != PaymentPlan.State.COMPLETED:
+        _plan_state(plan, PaymentPlan.State.COMPLETED, actor)
+        _leave_arrangement(plan.account, actor, "plan completed")
+    elif open_left and plan.state == PaymentPlan.State.COMPLETED:
+        _plan_state(plan, PaymentPlan.State.ACTIVE, actor)
+        _enter_arrangement(plan.account, actor)
+
+
+def _plan_state(plan: PaymentPlan, state: str, actor: Any, reason: str = "") -> None:
+    old = plan.state
+    plan.state, plan.state_changed_at = state, timezone.now()
+    if state == PaymentPlan.State.BROKEN:
+        plan.broken_reason = reason
+    plan.save(update_fields=["state", "state_changed_at", "broken_reason"])
+    audit_record(
+        action="arrangements.plan.state_changed",
+        actor=actor,
+        account_id=plan.account_id,
+        data={
+            "plan_id": plan.pk,
+            "from": old,
+            "to": state,
+            "summary": f"Plan {plan.get_state_display().lower()}",
+        },
+    )
+
+
+def _keep_promises(account: PatientAccount, actor: Any) -> None:
+    """A pending promise is kept once the payments since it was made reach its amount."""
+    for promise in Promise.objects.select_for_update().filter(account=account, state=Promise.State.PENDING):
+        paid = -sum(
+            account.ledger_entries.filter(
+                kind=LedgerEntry.Kind.PATIENT_PAYMENT,
+                posted_at__gte=promise.created_at,
+                reversed_by__isnull=True,
+            ).values_list("amount", flat=True),
+            Decimal("0.00"),
+        )
+        if paid >= promise.amount:
+            promise.state, promise.state_changed_at = Promise.State.KEPT, timezone.now()
+            promise.save(update_fields=["state", "state_changed_at"])
+            audit_record(
+                action="arrangements.promise.kept",
+                actor=actor,
+                account_id=account.pk,
+                data={"promise_id": promise.pk, "summary": "Promise kept"},
+            )
+
+
+@transaction.atomic
+def payment_reverse(*, entry: LedgerEntry, actor: Any, memo: str = "") -> LedgerEntry:
+    """A returned payment or chargeback: the reversing ledger entry, and every installment it paid
+    opens again by what it received (a completed plan becomes active again)."""
+    reversal = ledger_reverse(entry=entry, actor=actor, memo=memo).entry
+    plans = set()
+    for allocation in Allocation.objects.select_related("installment").filter(entry=entry):
+        installment = Installment.objects.select_for_update().get(pk=allocation.installment_id)
+        installment.paid -= allocation.amount
+        installment.state = Installment.State.OPEN
+        installment.save(update_fields=["paid", "state"])
+        Allocation.objects.create(entry=reversal, installment=installment, amount=-allocation.amount)
+        plans.add(installment.plan_id)
+    for plan in PaymentPlan.objects.select_for_update().filter(pk__in=plans):
+        _plan_follow_payments(plan, actor)
+    return reversal
+
+
+@transaction.atomic
+def plan_evaluate(*, plan_id: int, today: dt.date, actor: Any = None) -> PaymentPlan:
+    """Mark installments past their due date (and the grace days) missed; the plan is late while one is
+    past due within grace, broken once `broken_after_missed` are missed (the account goes back to
+    active with the reason), active otherwise. Safe to run late or twice: it only looks at dates."""
+    plan = PaymentPlan.objects.select_for_update().select_related("account").get(pk=plan_id)
+    if plan.state not in IN_FORCE:
+        return plan
+    policy = PlanPolicy.objects.filter(client_id=plan.account.client_id).first() or PlanPolicy()
+    grace = dt.timedelta(days=policy.grace_days)
+    unpaid = list(plan.installments.select_for_update().exclude(state=Installment.State.PAID).order_by("seq"))
+    for installment in unpaid:
+        if installment.state == Installment.State.OPEN and installment.due_date + grace < today:
+            installment.state = Installment.State.MISSED
+            installment.save(update_fields=["state"])
+    missed = [i for i in unpaid if i.state == Installment.State.MISSED]
+    past_due = [i for i in unpaid if i.due_date < today]
+    if len(missed) >= policy.broken_after_missed:
+        first = missed[0]
+        reason = (
+            f"installment {first.seq} of {format_money(first.amount)} due {first.due_date:%Y-%m-%d} missed"
+        )
+        _plan_state(plan, PaymentPlan.State.BROKEN, actor, reason)
+        _leave_arrangement(plan.account, actor, "plan broken")
+    elif past_due and plan.state != PaymentPlan.State.LATE:
+        _plan_state(plan, PaymentPlan.State.LATE, actor)
+    elif not past_due and plan.state == PaymentPlan.State.LATE:
+        _plan_state(plan, PaymentPlan.State.ACTIVE, actor)
+    return plan
