@@ -107,7 +107,7 @@ def propose(
     dates = due_dates(first_due_date, frequency, count)
     lines = [Line(0, today, down_payment)] if down_payment > 0 else []
     lines += [Line(i + 1, d, a) for i, (d, a) in enumerate(zip(dates, amounts, strict=True))]
-    months = months_between(today if down_payment > 0 else first_due_date, dates[-1])
+    months = months_between(today, dates[-1])  # the term runs from the day it is agreed
     discount = ((balance - total) / balance * 100).quantize(CENT) if balance > 0 else Decimal("0.00")
     outside = []
     if amounts[0] < policy.min_installment:

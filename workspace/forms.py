@@ -4,6 +4,7 @@ time and are converted to aware UTC here."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import PatientAccount
+from arrangements.models import Frequency
 from compliance.models import Hold
 from contacts.models import ContactAttempt, ContactStatus, Disposition, Phone
 
@@ -282,3 +284,53 @@ class PreferenceForm(forms.Form):
                 "written": data.get("written", False),
             }
         return {"kind": kind, "phone": self.phones.get(data.get("phone")), "details": details}
+
+
+class PlanForm(forms.Form):
+    """The plan builder's terms; the schedule is recomputed from them on every change."""
+
+    prefix = "plan"  # several forms share the page: ids must stay unique
+    total = forms.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"), label="Plan total")
+    down_payment = forms.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0.00"), initial=Decimal("0.00"), required=False
+    )
+    frequency = forms.ChoiceField(choices=Frequency.choices, initial=Frequency.MONTHLY)
+    first_due_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="First due")
+    count = forms.IntegerField(min_value=1, max_value=120, label="Installments")
+
+    def terms(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "total": data["total"],
+            "down_payment": data.get("down_payment") or Decimal("0.00"),
+            "frequency": data["frequency"],
+            "first_due_date": data["first_due_date"],
+            "count": data["count"],
+        }
+
+
+class PromiseForm(forms.Form):
+    prefix = "promise"  # several forms share the page: ids must stay unique
+    amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    due_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="By")
+    channel = forms.ChoiceField(
+        choices=[
+            ("card", "Card"),
+            ("ach", "Bank transfer"),
+            ("check", "Check"),
+            ("cash", "Cash"),
+            ("other", "Other"),
+        ],
+        label="Paying by",
+    )
+
+
+class PaymentForm(forms.Form):
+    prefix = "payment"  # several forms share the page: ids must stay unique
+    amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    effective_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Paid on")
+    reference = forms.CharField(
+        max_length=60,
+        required=False,
+        help_text="The processor's reference: the same one is never posted twice",
+    )

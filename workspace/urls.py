@@ -17,5 +17,9 @@ urlpatterns = [
     path("<int:account_id>/emails/", views.email_create, name="email-create"),
     path("<int:account_id>/holds/", views.hold_create, name="hold-create"),
     path("<int:account_id>/preferences/", views.preference_create, name="preference-create"),
+    path("<int:account_id>/plans/preview/", views.plan_preview, name="plan-preview"),
+    path("<int:account_id>/plans/", views.plan_create_view, name="plan-create"),
+    path("<int:account_id>/promises/", views.promise_create, name="promise-create"),
+    path("<int:account_id>/payments/", views.payment_create, name="payment-create"),
     path("<int:account_id>/holds/<int:hold_id>/release/", views.hold_end, name="hold-release"),
 ]

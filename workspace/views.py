@@ -5,6 +5,7 @@ changes nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -14,12 +15,15 @@ from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from accounts.forms import NoteForm
 from accounts.models import PatientAccount
 from accounts.selectors import account_contact_points, account_get_for_user, account_ledger, account_timeline
+from arrangements.models import PaymentPlan, Promise
+from arrangements.services import payment_post, plan_create, plan_propose, promise_record
 from audit.services import audit_record_view
 from collections_desk.lib.http import AuthedRequest
 from compliance.models import Hold
@@ -45,9 +49,12 @@ from workspace.forms import (
     EmailForm,
     HoldForm,
     HoldReleaseForm,
+    PaymentForm,
     PhoneForm,
     PhoneStatusForm,
+    PlanForm,
     PreferenceForm,
+    PromiseForm,
     VerifyForm,
 )
 from workspace.selectors import guarantor_accounts, person_zone, phone_local_times
@@ -56,7 +63,17 @@ PAGE = "workspace/account.html"
 NOT_VERIFIED = (
     "Not verified: fewer than two identifiers matched. Disclose nothing; ask again or end the call."
 )
-PANELS = {"header", "money", "contact-points", "holds", "preferences", "accounts", "verify-form", "timeline"}
+PANELS = {
+    "header",
+    "money",
+    "contact-points",
+    "holds",
+    "preferences",
+    "arrangements",
+    "accounts",
+    "verify-form",
+    "timeline",
+}
 
 
 def _people(request: AuthedRequest, account: PatientAccount) -> dict[str, Any]:
@@ -115,7 +132,36 @@ def _context(request: AuthedRequest, account: PatientAccount, **forms: Form) -> 
             .select_related("phone")
             .order_by("-occurred_at", "-pk")[:20]
         ),
+        **_arrangements(account, forms),
         "note_form": NoteForm(),
+    }
+
+
+def _arrangements(account: PatientAccount, forms: dict[str, Form]) -> dict[str, Any]:
+    """The plan in force (or waiting for approval) with its installments, pending promises, and the forms."""
+    plan = (
+        PaymentPlan.objects.filter(account=account)
+        .exclude(state__in=["denied", "cancelled"])
+        .order_by("-created_at")
+        .prefetch_related("installments")
+        .first()
+    )
+    today = timezone.localdate()
+    return {
+        "plan": plan,
+        "promises": list(Promise.objects.filter(account=account, state="pending").order_by("due_date")),
+        "plan_form": forms.get("plan_form")
+        or PlanForm(
+            initial={
+                "total": account.balance,
+                "first_due_date": today + dt.timedelta(days=14),
+                "count": 6,
+                "frequency": "monthly",
+            }
+        ),
+        "promise_form": forms.get("promise_form")
+        or PromiseForm(initial={"due_date": today + dt.timedelta(days=7)}),
+        "payment_form": forms.get("payment_form") or PaymentForm(initial={"effective_date": today}),
     }
 
 
@@ -333,6 +379,71 @@ def preference_create(request: AuthedRequest, account_id: int) -> HttpResponse:
         _rescore(people["accounts"])  # the queue's call marks of every account of the guarantor
 
     return _act(request, account, form=form, form_name="pref_form", partial="preferences", action=record)
+
+
+@require_POST
+@login_required
+def plan_preview(request: AuthedRequest, account_id: int) -> HttpResponse:
+    """The builder's live schedule (HTMX, on every change of the terms): nothing is written."""
+    account = account_get_for_user(user=request.user, account_id=account_id)
+    form = PlanForm(request.POST)
+    proposal, error = None, ""
+    if form.is_valid():
+        try:
+            proposal = plan_propose(account=account, **form.terms())
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    else:
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    return render(
+        request, f"{PAGE}#plan-preview", {"account": account, "proposal": proposal, "preview_error": error}
+    )
+
+
+@require_POST
+@login_required
+def plan_create_view(request: AuthedRequest, account_id: int) -> HttpResponse:
+    account = account_get_for_user(user=request.user, account_id=account_id)
+    form = PlanForm(request.POST)
+
+    def create() -> None:
+        plan_create(account=account, actor=request.user, **form.terms())
+        _rescore([account])
+
+    return _act(request, account, form=form, form_name="plan_form", partial="arrangements", action=create)
+
+
+@require_POST
+@login_required
+def promise_create(request: AuthedRequest, account_id: int) -> HttpResponse:
+    account = account_get_for_user(user=request.user, account_id=account_id)
+    form = PromiseForm(request.POST)
+
+    def record() -> None:
+        promise_record(account=account, actor=request.user, **form.cleaned_data)
+        _rescore([account])
+
+    return _act(request, account, form=form, form_name="promise_form", partial="arrangements", action=record)
+
+
+@require_POST
+@login_required
+def payment_create(request: AuthedRequest, account_id: int) -> HttpResponse:
+    account = account_get_for_user(user=request.user, account_id=account_id)
+    form = PaymentForm(request.POST)
+
+    def post() -> None:
+        data = form.cleaned_data
+        payment_post(
+            account=account,
+            amount=data["amount"],
+            effective_date=data["effective_date"],
+            actor=request.user,
+            external_ref=data["reference"].strip() or None,
+        )
+        _rescore([account])
+
+    return _act(request, account, form=form, form_name="payment_form", partial="arrangements", action=post)
 
 
 @require_POST
