@@ -17,5 +17,6 @@ urlpatterns = [
     path("leases/<int:lease_id>/break/", views.lease_break_view, name="lease-break"),
     path("manager/", views.desk_page, name="manager"),
     path("review/", views.review_page, name="review"),
+    path("approvals/", views.approvals_page, name="approvals"),
     path("weights/", views.weights_page, name="weights"),
 ]

@@ -13,6 +13,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
+from arrangements.selectors import plans_waiting_for
+from arrangements.services import plan_decide
 from audit.services import audit_record_view
 from collections_desk.lib.http import AuthedRequest
 from contacts.selectors import attempts_to_review
@@ -328,3 +330,33 @@ def review_page(request: AuthedRequest) -> HttpResponse:
         data={"via": "review"},
     )
     return render(request, "desk/review.html", {"attempts": attempts})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def approvals_page(request: AuthedRequest) -> HttpResponse:
+    """Plans outside the client's policy, waiting for a manager of the account's team: approve, or deny
+    with a reason."""
+    _manager_only(request)
+    if request.method == "POST":
+        raw = request.POST.get("plan") or ""
+        if not raw.isdigit():
+            raise Http404("No such plan")
+        approve = request.POST.get("decision") == "approve"
+        try:
+            plan_decide(
+                plan_id=int(raw), actor=request.user, approve=approve, reason=request.POST.get("reason", "")
+            )
+        except ValidationError as e:
+            messages.error(request, " ".join(e.messages))
+        else:
+            messages.success(request, "Plan approved." if approve else "Plan denied.")
+        return redirect("desk:approvals")
+    plans = list(plans_waiting_for(user=request.user))
+    audit_record_view(
+        actor=request.user,
+        action="accounts.account.viewed",
+        account_ids=sorted({p.account_id for p in plans}),
+        data={"via": "approvals"},
+    )
+    return render(request, "desk/approvals.html", {"plans": plans})

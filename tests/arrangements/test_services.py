@@ -199,3 +199,35 @@ def test_bad_plan_terms_are_refused_and_nothing_is_stored(owed, collector):
         monthly(owed, collector, total=900.0)
     assert not PaymentPlan.objects.exists()
     assert not Installment.objects.exists()
+
+
+def test_the_approvals_page_lists_and_decides_plans_outside_policy(
+    client, owed, collector, manager, west_manager
+):
+    from django.urls import reverse
+
+    PlanPolicy.objects.create(client=owed.client, min_installment=Decimal("500.00"))
+    plan = monthly(owed, collector)
+    client.force_login(collector)
+    assert client.get(reverse("desk:approvals")).status_code == 404
+    client.force_login(west_manager)
+    assert owed.client_account_number not in client.get(reverse("desk:approvals")).content.decode()
+    assert client.post(reverse("desk:approvals"), {"plan": plan.pk, "decision": "approve"}).status_code == 404
+    client.force_login(manager)
+    page = client.get(reverse("desk:approvals")).content.decode()
+    assert owed.client_account_number in page
+    assert "under the minimum of 500.00" in page
+    client.post(reverse("desk:approvals"), {"plan": plan.pk, "decision": "deny", "reason": ""})
+    plan.refresh_from_db()
+    assert plan.state == "pending_approval"  # a denial needs its reason
+    client.post(
+        reverse("desk:approvals"),
+        {"plan": plan.pk, "decision": "deny", "reason": "too long for this balance"},
+    )
+    plan.refresh_from_db()
+    assert (plan.state, plan.decision_reason, plan.decided_by) == (
+        "denied",
+        "too long for this balance",
+        manager,
+    )
+    assert AuditEvent.objects.filter(action="arrangements.plan.denied", account_id=owed.pk).exists()
