@@ -198,3 +198,65 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} of entry {self.entry_id} to installment {self.installment_id}"
+
+
+class Send(models.Model):
+    """One automated message the desk sends (or decided not to), keyed so that a retried or duplicated
+    task can never send it twice: the database refuses a second row with the same key (installment, kind
+    and due date; or the payment it confirms). A send the compliance engine refuses is kept, blocked,
+    with the engine's reasons; one that must wait for the person's hours waits with the time it may go."""
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", "Reminder of an installment"
+        MISSED = "missed", "Missed installment"
+        CONFIRMATION = "confirmation", "Payment confirmation"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "Text message"
+        LETTER = "letter", "Letter"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "To send"
+        WAITING = "waiting", "Waiting for an allowed time"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+        LETTER_REQUESTED = "letter_requested", "Letter requested (not yet printed)"
+        BLOCKED = "blocked", "Blocked by compliance"
+        CANCELLED = "cancelled", "Cancelled"
+        NO_CHANNEL = "no_channel", "No way to reach the person"
+
+    key = models.CharField(max_length=80, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    account = models.ForeignKey("accounts.PatientAccount", on_delete=models.PROTECT, related_name="sends")
+    installment = models.ForeignKey(
+        Installment, null=True, blank=True, on_delete=models.PROTECT, related_name="sends"
+    )
+    entry = models.ForeignKey(
+        "accounts.LedgerEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    due_date = models.DateField(null=True, blank=True)
+    amount = MoneyField(null=True, blank=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices, blank=True)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
+    send_after = models.DateTimeField(default=timezone.now)
+    reasons = models.JSONField(
+        default=list, blank=True, help_text="The compliance engine's rule ids and messages"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["send_after"], condition=Q(state__in=["pending", "waiting"]), name="send_due"
+            ),
+            models.Index(fields=["account", "-created_at"], name="send_account_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_state_display()}) {self.key}"

@@ -105,7 +105,7 @@ def facts_for_guarantors(
     everyone = Person.objects.filter(pk__in=set(ids) | set(related_of))
     phones: dict[int, list[F.Phone]] = defaultdict(list)
     events: dict[int, list[F.Event]] = defaultdict(list)
-    for person, pk, number, kind, consent, consent_at, revoked_at in everyone.filter(
+    for person, pk, number, kind, consent, consent_at, sms, sms_at, revoked_at in everyone.filter(
         phones__isnull=False
     ).values_list(
         "pk",
@@ -114,6 +114,8 @@ def facts_for_guarantors(
         "phones__kind",
         "phones__autodialer_consent",
         "phones__autodialer_consent_at",
+        "phones__sms_consent",
+        "phones__sms_consent_at",
         "phones__consent_revoked_at",
     ):
         phones[person].append(
@@ -124,6 +126,13 @@ def facts_for_guarantors(
                 events[consumer].append(
                     F.Consent(at=consent_at, person=who, scope="automated", to=phone_id(pk), written=True)
                 )
+            if sms and sms_at is not None:
+                # Agreeing to texts at this number: TCPA consent to automated texts, and the consent to
+                # electronic messages there that Regulation F's safe harbor asks for.
+                for scope in ("automated", "electronic"):
+                    events[consumer].append(
+                        F.Consent(at=sms_at, person=who, scope=scope, to=phone_id(pk), written=True)
+                    )
             if revoked_at is not None:
                 events[consumer].append(F.TcpaRevocation(at=revoked_at, to=phone_id(pk)))
     emails: dict[int, list[F.Email]] = defaultdict(list)
@@ -624,3 +633,21 @@ def phone_call_decisions(
         pk: CallDecision(account.pk, d.allowed, d, pk, found.address.zone or (d.zones[0] if d.zones else ""))
         for (pk, _), d in zip(asked, decisions, strict=True)
     }
+
+
+def action_decision(
+    *,
+    account: PatientAccount,
+    kind: str,
+    now: dt.datetime,
+    phone_pk: int | None = None,
+    email_pk: int | None = None,
+    template: str | None = None,
+    automated: bool = False,
+) -> F.Decision:
+    """The engine's answer for one action about one account now (the automated sends ask this)."""
+    key = (account.guarantor_id, account.client_id)
+    found = facts_for_guarantors([account.guarantor_id], now=now, history=None)[key]
+    to = phone_id(phone_pk) if phone_pk else email_id(email_pk) if email_pk else None
+    action = F.Action(kind=kind, debts=(str(account.pk),), to=to, template=template, automated=automated)
+    return evaluate(found, action, now)

@@ -156,7 +156,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "desk.tasks.queue_rescore",
         "schedule": crontab(minute="*/15"),
     },
+    # https://crontab.guru/#30_13_*_*_* (13:30 UTC: 08:30 Eastern in winter; sends outside a person's
+    # hours wait for them, see arrangements.sends)
+    "arrangements-daily-sweep": {
+        "task": "arrangements.tasks.daily_sweep",
+        "schedule": crontab(hour=13, minute=30),
+    },
+    "arrangements-waiting-sends": {
+        "task": "arrangements.tasks.deliver_due_sends",
+        "schedule": crontab(minute="*/15"),
+    },
 }
+
+# Text messages: "console" (the log) or "file:PATH" (JSON lines); see arrangements/sms.py.
+SMS_BACKEND = env("SMS_BACKEND", "console")
 
 # --- Auth -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "staff.User"
