@@ -324,7 +324,8 @@ def sends_upcoming(
     sent, and the reminders the sweep will create for installments falling due (cancellable ahead)."""
     end = today + dt.timedelta(days=days)
     reminder_days = _reminder_days()
-    account_filter = Q() if accounts is None else Q(account__in=list(accounts))
+    # A queryset stays a subquery (a manager's whole desk), a list becomes ids (one account).
+    account_filter = Q() if accounts is None else Q(account__in=accounts)
     rows: dict[str, Upcoming] = {}
     for send in (
         Send.objects.filter(account_filter)
@@ -343,13 +344,13 @@ def sends_upcoming(
             _cause(send.kind, send.due_date, send.amount),
             tuple(r["rule"] for r in send.reasons),
         )
-    plan_filter = Q() if accounts is None else Q(plan__account__in=list(accounts))
+    plan_filter = Q() if accounts is None else Q(plan__account__in=accounts)
+    reach = end + dt.timedelta(days=max(reminder_days.values(), default=DEFAULT_REMINDER_DAYS))
+    planned = []
     for inst in (
         Installment.objects.filter(plan_filter)
-        .filter(state=Installment.State.OPEN, plan__state__in=IN_FORCE)
         .filter(
-            due_date__gte=today,
-            due_date__lte=end + dt.timedelta(days=max(reminder_days.values(), default=DEFAULT_REMINDER_DAYS)),
+            state=Installment.State.OPEN, plan__state__in=IN_FORCE, due_date__gte=today, due_date__lte=reach
         )
         .select_related("plan__account")
     ):
@@ -357,8 +358,11 @@ def sends_upcoming(
         send_day = inst.due_date - dt.timedelta(
             days=reminder_days.get(account.client_id, DEFAULT_REMINDER_DAYS)
         )
-        key = reminder_key(inst.pk, inst.due_date)
-        if key in rows or not (today <= send_day <= end) or Send.objects.filter(key=key).exists():
+        if today <= send_day <= end:
+            planned.append((reminder_key(inst.pk, inst.due_date), inst, account, send_day))
+    made = set(Send.objects.filter(key__in=[key for key, *_ in planned]).values_list("key", flat=True))
+    for key, inst, account, send_day in planned:
+        if key in rows or key in made:
             continue
         rows[key] = Upcoming(
             key,

@@ -18,5 +18,6 @@ urlpatterns = [
     path("manager/", views.desk_page, name="manager"),
     path("review/", views.review_page, name="review"),
     path("approvals/", views.approvals_page, name="approvals"),
+    path("sends/", views.sends_page, name="sends"),
     path("weights/", views.weights_page, name="weights"),
 ]

@@ -9,11 +9,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import engines
 from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
+from accounts.selectors import accounts_visible_to
 from arrangements.selectors import plans_waiting_for
+from arrangements.sends import send_cancel, sends_upcoming
 from arrangements.services import plan_decide
 from audit.services import audit_record_view
 from collections_desk.lib.http import AuthedRequest
@@ -360,3 +363,28 @@ def approvals_page(request: AuthedRequest) -> HttpResponse:
         data={"via": "approvals"},
     )
     return render(request, "desk/approvals.html", {"plans": plans})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def sends_page(request: AuthedRequest) -> HttpResponse:
+    """What the desk will send in the next 7 days on the manager's teams' accounts, each with its cause;
+    cancellable before it goes."""
+    _manager_only(request)
+    visible = accounts_visible_to(request.user)
+    if request.method == "POST":
+        key = request.POST.get("key", "")
+        upcoming_keys = {u.key for u in sends_upcoming(accounts=visible, today=timezone.localdate())}
+        if key not in upcoming_keys:
+            raise Http404("No such message")
+        send_cancel(key=key, actor=request.user)
+        messages.success(request, "Message cancelled.")
+        return redirect("desk:sends")
+    upcoming = sends_upcoming(accounts=visible, today=timezone.localdate())[:500]
+    audit_record_view(
+        actor=request.user,
+        action="accounts.account.viewed",
+        account_ids=sorted({u.account_id for u in upcoming}),
+        data={"via": "sends"},
+    )
+    return render(request, "desk/sends.html", {"upcoming": upcoming})

@@ -21,5 +21,6 @@ urlpatterns = [
     path("<int:account_id>/plans/", views.plan_create_view, name="plan-create"),
     path("<int:account_id>/promises/", views.promise_create, name="promise-create"),
     path("<int:account_id>/payments/", views.payment_create, name="payment-create"),
+    path("<int:account_id>/sends/cancel/", views.send_cancel_view, name="send-cancel"),
     path("<int:account_id>/holds/<int:hold_id>/release/", views.hold_end, name="hold-release"),
 ]

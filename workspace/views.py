@@ -23,6 +23,7 @@ from accounts.forms import NoteForm
 from accounts.models import PatientAccount
 from accounts.selectors import account_contact_points, account_get_for_user, account_ledger, account_timeline
 from arrangements.models import PaymentPlan, Promise
+from arrangements.sends import send_cancel, sends_upcoming
 from arrangements.services import payment_post, plan_create, plan_propose, promise_record
 from audit.services import audit_record_view
 from collections_desk.lib.http import AuthedRequest
@@ -150,6 +151,7 @@ def _arrangements(account: PatientAccount, forms: dict[str, Form]) -> dict[str, 
     return {
         "plan": plan,
         "promises": list(Promise.objects.filter(account=account, state="pending").order_by("due_date")),
+        "upcoming": sends_upcoming(accounts=[account], today=today),
         "plan_form": forms.get("plan_form")
         or PlanForm(
             initial={
@@ -444,6 +446,21 @@ def payment_create(request: AuthedRequest, account_id: int) -> HttpResponse:
         _rescore([account])
 
     return _act(request, account, form=form, form_name="payment_form", partial="arrangements", action=post)
+
+
+@require_POST
+@login_required
+def send_cancel_view(request: AuthedRequest, account_id: int) -> HttpResponse:
+    """Cancel one of the account's messages before it goes (the key must be one of this account's)."""
+    account = account_get_for_user(user=request.user, account_id=account_id)
+    key = request.POST.get("key", "")
+    if key not in {u.key for u in sends_upcoming(accounts=[account], today=timezone.localdate())}:
+        raise Http404("No such message")
+    send_cancel(key=key, actor=request.user)
+    if not request.htmx:
+        return redirect("workspace:account", account.pk)
+    response = render(request, f"{PAGE}#arrangements", _context(request, account))
+    return trigger_client_event(response, "account-changed")
 
 
 @require_POST

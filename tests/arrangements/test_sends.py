@@ -208,3 +208,25 @@ def test_the_next_seven_days_are_previewed_with_their_cause_and_can_be_cancelled
     assert Send.objects.get().state == "cancelled"
     assert mail.outbox == []
     assert Decimal(Send.objects.get().amount) == Decimal("300.00")
+
+
+def test_the_desk_and_the_workspace_preview_and_cancel_messages(
+    client, plan, manager, collector, west_manager
+):
+    from django.urls import reverse
+
+    with_email(plan)
+    with time_machine.travel(dt.datetime(2026, 11, 20, 18, 0, tzinfo=dt.UTC), tick=False):
+        client.force_login(west_manager)
+        assert plan.account.client_account_number not in client.get(reverse("desk:sends")).content.decode()
+        client.force_login(collector)
+        assert client.get(reverse("desk:sends")).status_code == 404
+        client.force_login(manager)
+        page = client.get(reverse("desk:sends")).content.decode()
+        assert "installment of $300.00 due 2026-11-28 (goes on 2026-11-25)" in page
+        key = reminder_key(plan.installments.get(seq=1).pk, dt.date(2026, 11, 28))
+        assert client.post(reverse("desk:sends"), {"key": "reminder:999999:2026-11-28"}).status_code == 404
+        client.post(reverse("desk:sends"), {"key": key})
+        assert Send.objects.get(key=key).state == "cancelled"
+        page = client.get(reverse("workspace:account", args=[plan.account_id])).content.decode()
+        assert 'id="upcoming"' in page
