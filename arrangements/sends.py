@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from accounts.models import LedgerEntry, PatientAccount
 from arrangements.models import Installment, PaymentPlan, PlanPolicy, Send
-from arrangements.services import IN_FORCE, plan_evaluate
+from arrangements.services import IN_FORCE, plan_evaluate, promises_follow_dates
 from arrangements.sms import TextMessage, sms_backend
 from audit.services import audit_record
 from collections_desk.lib.money import format_money
@@ -290,8 +290,14 @@ def arrangements_sweep(*, today: dt.date | None = None, now: dt.datetime | None 
     now = now or timezone.now()
     today = today or timezone.localdate(now)
     changed = plans_follow_dates(today=today)
+    broken_promises = promises_follow_dates(today=today)
     created = sends_create_due(today=today, now=now)
-    return {"plans_changed": changed, "sends_created": created, "delivered": sends_deliver_due(now=now)}
+    return {
+        "plans_changed": changed,
+        "promises_broken": broken_promises,
+        "sends_created": created,
+        "delivered": sends_deliver_due(now=now),
+    }
 
 
 def sends_stuck(*, now: dt.datetime | None = None) -> list[Send]:

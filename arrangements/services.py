@@ -349,3 +349,26 @@ def plan_evaluate(*, plan_id: int, today: dt.date, actor: Any = None) -> Payment
     elif not past_due and plan.state == PaymentPlan.State.LATE:
         _plan_state(plan, PaymentPlan.State.ACTIVE, actor)
     return plan
+
+
+@transaction.atomic
+def promises_follow_dates(*, today: dt.date, actor: Any = None) -> int:
+    """Pending promises past their date and the client's grace days, not kept by then, are broken (the
+    queue then brings the account back). Safe to run late or twice. Returns how many broke."""
+    broken = 0
+    for promise in Promise.objects.select_for_update().filter(
+        state=Promise.State.PENDING, due_date__lt=today
+    ):
+        policy = PlanPolicy.objects.filter(client_id=promise.account.client_id).first() or PlanPolicy()
+        if promise.due_date + dt.timedelta(days=policy.grace_days) >= today:
+            continue
+        promise.state, promise.state_changed_at = Promise.State.BROKEN, timezone.now()
+        promise.save(update_fields=["state", "state_changed_at"])
+        audit_record(
+            action="arrangements.promise.broken",
+            actor=actor,
+            account_id=promise.account_id,
+            data={"promise_id": promise.pk, "summary": f"Promise of {format_money(promise.amount)} broken"},
+        )
+        broken += 1
+    return broken

@@ -29,7 +29,7 @@ FACTORS: tuple[Factor, ...] = (
     Factor(
         "promise_due",
         "Promise due or broken",
-        "points when a promise to pay is due or broken (always 0 until promises are recorded)",
+        "points when a promise to pay is due, or a promise or plan broke since the last attempt",
         1,
         1,
     ),
@@ -87,11 +87,11 @@ def facts_at(
     placement_date: date,
     last_attempt_at: datetime | None,
     attempts_without_rpc: int,
+    promise_due: bool = False,
 ) -> Facts:
     return Facts(
         callback_due=next_action_at is not None and next_action_at <= now,
-        # Hook: the arrangements issue adds promises; until then nothing is due and nothing is broken.
-        promise_due=False,
+        promise_due=promise_due,
         contacted=last_attempt_at is not None,
         balance=balance,
         days_since_placement=max(0, (now.astimezone(UTC).date() - placement_date).days),
@@ -158,7 +158,7 @@ def factor_phrase(
         case "callback_due":
             return "callback due"
         case "promise_due":
-            return "promise due"
+            return "promise due or plan broken"
         case "new_placement":
             return "new placement, no attempt yet"
         case "balance":

@@ -67,7 +67,16 @@ f AS (
            a.balance, a.placement_date, a.next_action_at, coalesce(ad.state, '') AS state,
            att.last_at, coalesce(att.no_rpc, 0) AS no_rpc,
            coalesce(a.next_action_at <= %(now)s, false) AS callback_due,
-           false AS promise_due,  -- hook: promises arrive with the arrangements issue
+           -- a promise due today or earlier, or a promise or plan broken since the last attempt
+           (EXISTS (SELECT 1 FROM arrangements_promise pr
+                     WHERE pr.account_id = a.id AND pr.state = 'pending'
+                       AND pr.due_date <= (%(now)s AT TIME ZONE 'UTC')::date)
+            OR EXISTS (SELECT 1 FROM arrangements_promise pr
+                        WHERE pr.account_id = a.id AND pr.state = 'broken'
+                          AND (att.last_at IS NULL OR att.last_at < pr.state_changed_at))
+            OR EXISTS (SELECT 1 FROM arrangements_paymentplan pl
+                        WHERE pl.account_id = a.id AND pl.state = 'broken'
+                          AND (att.last_at IS NULL OR att.last_at < pl.state_changed_at))) AS promise_due,
            att.account_id IS NULL AS new_placement,
            greatest(0, (%(now)s AT TIME ZONE 'UTC')::date - a.placement_date) AS placed_days,
            greatest(0, floor(extract(epoch FROM %(now)s - att.last_at) / 86400))::int AS contact_days

@@ -230,3 +230,42 @@ def test_the_desk_and_the_workspace_preview_and_cancel_messages(
         assert Send.objects.get(key=key).state == "cancelled"
         page = client.get(reverse("workspace:account", args=[plan.account_id])).content.decode()
         assert 'id="upcoming"' in page
+
+
+def test_a_broken_plan_brings_the_account_back_to_the_top_of_the_queue_until_someone_calls(plan, collector):
+    from desk.models import AccountPriority
+    from desk.services import queue_rescore
+
+    with time_machine.travel(dt.datetime(2026, 12, 4, 18, 0, tzinfo=dt.UTC), tick=False):
+        arrangements_sweep()
+        queue_rescore()
+    row = AccountPriority.objects.get(account=plan.account)
+    assert row.factors["promise_due"] == 800
+    with time_machine.travel(dt.datetime(2026, 12, 4, 19, 0, tzinfo=dt.UTC), tick=False):
+        phone = phone_add(person=plan.account.guarantor, number="+1 303 555 0100", kind="mobile", actor=None)
+        from contacts.services import contact_attempt_log
+
+        contact_attempt_log(
+            accounts=[plan.account], channel="call", disposition="no_answer", actor=collector, phone=phone
+        )
+        queue_rescore()
+    row.refresh_from_db()
+    assert "promise_due" not in row.factors
+
+
+def test_an_unkept_promise_breaks_after_the_grace_days(east):
+    from arrangements.models import Promise
+    from arrangements.services import promise_record
+
+    account = PatientAccountFactory(team=east)
+    with time_machine.travel(MORNING, tick=False):
+        promise = promise_record(
+            account=account, actor=None, amount="50.00", due_date=dt.date(2026, 11, 30), channel="card"
+        )
+    with time_machine.travel(dt.datetime(2026, 12, 5, 18, 0, tzinfo=dt.UTC), tick=False):
+        assert arrangements_sweep()["promises_broken"] == 0  # 11-30 + 5 days grace
+    with time_machine.travel(dt.datetime(2026, 12, 6, 18, 0, tzinfo=dt.UTC), tick=False):
+        assert arrangements_sweep()["promises_broken"] == 1
+        assert arrangements_sweep()["promises_broken"] == 0
+    promise.refresh_from_db()
+    assert promise.state == Promise.State.BROKEN
