@@ -22,13 +22,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import LedgerEntry, PatientAccount
-from arrangements.models import Installment, PaymentPlan, PlanPolicy, Send
-from arrangements.services import IN_FORCE, plan_evaluate, promises_follow_dates
+from accounts.models import PatientAccount
+from arrangements.models import Installment, PlanPolicy, Send
+from arrangements.services import IN_FORCE, promises_follow_dates
 from arrangements.sms import TextMessage, sms_backend
 from audit.services import audit_record
 from collections_desk.lib.money import format_money
@@ -57,81 +57,169 @@ def confirmation_key(entry_id: int) -> str:
 # --- finding what to send ------------------------------------------------------------------------------
 
 
+_DEFAULT_GRACE = PlanPolicy._meta.get_field("grace_days").default
+_DEFAULT_BROKEN_AFTER = PlanPolicy._meta.get_field("broken_after_missed").default
+
+# The send rows due by `today`, made in one statement each, set-based: the sweep must keep pace with
+# hundreds of thousands of plans (bench/arrangements_sweep.py). ON CONFLICT on the key: made once.
+_SENDS_SQL = {
+    "reminder": """
+INSERT INTO arrangements_send (key, kind, account_id, installment_id, entry_id, due_date, amount, channel,
+                               state, send_after, reasons, created_at, updated_at)
+SELECT 'reminder:' || i.id || ':' || i.due_date, 'reminder', p.account_id, i.id, NULL, i.due_date,
+       i.amount - i.paid, '', 'pending', %(now)s, '[]'::jsonb, %(now)s, %(now)s
+  FROM arrangements_installment i
+  JOIN arrangements_paymentplan p ON p.id = i.plan_id AND p.state IN ('active', 'late')
+  JOIN accounts_patientaccount a ON a.id = p.account_id
+  LEFT JOIN arrangements_planpolicy pp ON pp.client_id = a.client_id
+ WHERE i.state = 'open' AND i.due_date >= %(today)s
+   AND i.due_date <= %(today)s + coalesce(pp.reminder_days_before, %(reminder_days)s)
+ON CONFLICT (key) DO NOTHING
+""",
+    "missed": """
+INSERT INTO arrangements_send (key, kind, account_id, installment_id, entry_id, due_date, amount, channel,
+                               state, send_after, reasons, created_at, updated_at)
+SELECT 'missed:' || i.id || ':' || i.due_date, 'missed', p.account_id, i.id, NULL, i.due_date,
+       i.amount - i.paid, '', 'pending', %(now)s, '[]'::jsonb, %(now)s, %(now)s
+  FROM arrangements_installment i
+  JOIN arrangements_paymentplan p ON p.id = i.plan_id
+ WHERE i.state = 'missed' AND i.due_date >= %(today)s - 60
+ON CONFLICT (key) DO NOTHING
+""",
+    "confirmation": """
+INSERT INTO arrangements_send (key, kind, account_id, installment_id, entry_id, due_date, amount, channel,
+                               state, send_after, reasons, created_at, updated_at)
+SELECT 'confirmation:' || e.id, 'confirmation', e.account_id, NULL, e.id, NULL, -e.amount, '', 'pending',
+       %(now)s, '[]'::jsonb, %(now)s, %(now)s
+  FROM accounts_ledgerentry e
+ WHERE e.kind = 'patient_payment' AND e.posted_at >= %(now)s - interval '2 days'
+   AND NOT EXISTS (SELECT 1 FROM accounts_ledgerentry r WHERE r.reverses_id = e.id)
+ON CONFLICT (key) DO NOTHING
+""",
+}
+
+
 def sends_create_due(*, today: dt.date, now: dt.datetime | None = None) -> int:
     """Create the send rows that are due by `today`: reminders (each client's reminder days before an
-    open installment of a plan in force), notices of missed installments, confirmations of payments of
-    the last two days. Returns the rows created (existing keys are left alone)."""
+    open installment of a plan in force), notices of missed installments (of the last 60 days),
+    confirmations of payments of the last two days. Returns the rows created (existing keys are left
+    alone)."""
     now = now or timezone.now()
-    horizon = today + dt.timedelta(days=max(_reminder_days().values(), default=DEFAULT_REMINDER_DAYS))
-    rows: list[Send] = []
-    days_by_client = _reminder_days()
-    for inst in (
-        Installment.objects.filter(state=Installment.State.OPEN, plan__state__in=IN_FORCE)
-        .filter(due_date__gte=today, due_date__lte=horizon)
-        .select_related("plan__account")
-    ):
-        account = inst.plan.account
-        days = days_by_client.get(account.client_id, DEFAULT_REMINDER_DAYS)
-        if inst.due_date - dt.timedelta(days=days) <= today:
-            rows.append(
-                Send(
-                    key=reminder_key(inst.pk, inst.due_date),
-                    kind=Send.Kind.REMINDER,
-                    account=account,
-                    installment=inst,
-                    due_date=inst.due_date,
-                    amount=inst.remaining,
-                    send_after=now,
-                )
-            )
-    for inst in Installment.objects.filter(state=Installment.State.MISSED).select_related("plan__account"):
-        rows.append(
-            Send(
-                key=missed_key(inst.pk, inst.due_date),
-                kind=Send.Kind.MISSED,
-                account=inst.plan.account,
-                installment=inst,
-                due_date=inst.due_date,
-                amount=inst.remaining,
-                send_after=now,
-            )
-        )
-    since = now - dt.timedelta(days=2)
-    for entry in LedgerEntry.objects.filter(
-        kind=LedgerEntry.Kind.PATIENT_PAYMENT, posted_at__gte=since, reversed_by__isnull=True
-    ).select_related("account"):
-        rows.append(
-            Send(
-                key=confirmation_key(entry.pk),
-                kind=Send.Kind.CONFIRMATION,
-                account=entry.account,
-                entry=entry,
-                amount=-entry.amount,
-                send_after=now,
-            )
-        )
-    before = Send.objects.count()
-    Send.objects.bulk_create(rows, ignore_conflicts=True)  # ON CONFLICT (key) DO NOTHING
-    return Send.objects.count() - before
+    params = {"today": today, "now": now, "reminder_days": DEFAULT_REMINDER_DAYS}
+    created = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql in _SENDS_SQL.values():
+            cursor.execute(sql, params)
+            created += cursor.rowcount
+    return created
 
 
 def _reminder_days() -> dict[int, int]:
     return dict(PlanPolicy.objects.values_list("client_id", "reminder_days_before"))
 
 
-def plans_follow_dates(*, today: dt.date) -> int:
-    """Late and broken plans (plan_evaluate) for every plan in force with an unpaid installment past due."""
-    ids = (
-        Installment.objects.filter(plan__state__in=IN_FORCE, due_date__lt=today)
-        .exclude(state=Installment.State.PAID)
-        .values_list("plan_id", flat=True)
-        .distinct()
-    )
-    changed = 0
-    for plan_id in ids:
-        before = PaymentPlan.objects.values_list("state", flat=True).get(pk=plan_id)
-        changed += plan_evaluate(plan_id=plan_id, today=today).state != before
-    return changed
+# Late and broken plans by their dates, set-based (the same rules as services.plan_evaluate, which the
+# tests hold this to): installments past the grace days become missed; a plan with as many missed as its
+# policy allows breaks (the account leaves in_arrangement); one with an unpaid installment past due is
+# late, and late becomes active again once nothing is past due. Every change is audited in the same
+# statements, as the services would have.
+_FOLLOW_SQL = """
+WITH missed AS (
+    UPDATE arrangements_installment i SET state = 'missed'
+      FROM arrangements_paymentplan p
+      JOIN accounts_patientaccount a ON a.id = p.account_id
+      LEFT JOIN arrangements_planpolicy pp ON pp.client_id = a.client_id
+     WHERE i.plan_id = p.id AND p.state IN ('active', 'late') AND i.state = 'open'
+       AND i.due_date + coalesce(pp.grace_days, %(grace)s) < %(today)s
+    RETURNING i.plan_id
+)
+SELECT count(*) FROM missed
+"""
+_BREAK_SQL = """
+WITH counted AS (
+    SELECT p.id, p.account_id, p.state AS old_state, count(*) AS n,
+           (array_agg(i.seq ORDER BY i.seq))[1] AS seq, (array_agg(i.amount ORDER BY i.seq))[1] AS amount,
+           (array_agg(i.due_date ORDER BY i.seq))[1] AS due
+      FROM arrangements_paymentplan p
+      JOIN arrangements_installment i ON i.plan_id = p.id AND i.state = 'missed'
+     WHERE p.state IN ('active', 'late')
+     GROUP BY p.id, p.account_id, p.state
+),
+broke AS (
+    UPDATE arrangements_paymentplan p
+       SET state = 'broken', state_changed_at = %(now)s,
+           broken_reason = 'installment ' || c.seq || ' of $' || to_char(c.amount, 'FM999,999,990.00')
+                           || ' due ' || to_char(c.due, 'YYYY-MM-DD') || ' missed'
+      FROM counted c
+      JOIN accounts_patientaccount a ON a.id = c.account_id
+      LEFT JOIN arrangements_planpolicy pp ON pp.client_id = a.client_id
+     WHERE p.id = c.id AND c.n >= coalesce(pp.broken_after_missed, %(broken_after)s)
+    RETURNING p.id, p.account_id, c.old_state
+),
+freed AS (
+    UPDATE accounts_patientaccount a SET status = 'active', status_changed_at = %(now)s
+      FROM broke b WHERE a.id = b.account_id AND a.status = 'in_arrangement'
+    RETURNING a.id
+),
+audited AS (
+    INSERT INTO audit_auditevent (created_at, actor_id, action, account_id, data)
+    SELECT %(now)s, NULL::bigint, 'arrangements.plan.state_changed', b.account_id,
+           jsonb_build_object('plan_id', b.id, 'from', b.old_state, 'to', 'broken', 'summary', 'Plan broken')
+      FROM broke b
+    UNION ALL
+    SELECT %(now)s, NULL::bigint, 'accounts.status.changed', f.id,
+           jsonb_build_object('from', 'in_arrangement', 'to', 'active', 'reason', 'plan broken',
+                              'summary', 'in_arrangement → active')
+      FROM freed f
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM broke), (SELECT count(*) FROM audited)
+"""
+_LATE_SQL = """
+WITH due AS (
+    SELECT DISTINCT i.plan_id FROM arrangements_installment i
+      JOIN arrangements_paymentplan p ON p.id = i.plan_id AND p.state IN ('active', 'late')
+     WHERE i.state <> 'paid' AND i.due_date < %(today)s
+),
+late AS (
+    UPDATE arrangements_paymentplan p SET state = 'late', state_changed_at = %(now)s
+      FROM due WHERE p.id = due.plan_id AND p.state = 'active'
+    RETURNING p.id, p.account_id, 'active'::text AS old_state, 'late'::text AS new_state
+),
+back AS (
+    UPDATE arrangements_paymentplan p SET state = 'active', state_changed_at = %(now)s
+     WHERE p.state = 'late' AND NOT EXISTS (SELECT 1 FROM due WHERE due.plan_id = p.id)
+    RETURNING p.id, p.account_id, 'late'::text AS old_state, 'active'::text AS new_state
+),
+audited AS (
+    INSERT INTO audit_auditevent (created_at, actor_id, action, account_id, data)
+    SELECT %(now)s, NULL::bigint, 'arrangements.plan.state_changed', c.account_id,
+           jsonb_build_object('plan_id', c.id, 'from', c.old_state, 'to', c.new_state,
+                              'summary', CASE c.new_state WHEN 'late' THEN 'Plan late (within grace)'
+                                                          ELSE 'Plan active' END)
+      FROM (SELECT * FROM late UNION ALL SELECT * FROM back) c
+    RETURNING 1
+)
+SELECT count(*) FROM audited
+"""
+
+
+def plans_follow_dates(*, today: dt.date, now: dt.datetime | None = None) -> int:
+    """Late and broken plans for every plan in force, by the dates (see _FOLLOW_SQL). Returns how many
+    plans changed state."""
+    params = {
+        "today": today,
+        "now": now or timezone.now(),
+        "grace": _DEFAULT_GRACE,
+        "broken_after": _DEFAULT_BROKEN_AFTER,
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_FOLLOW_SQL, params)
+        cursor.execute(_BREAK_SQL, params)
+        broken = cursor.fetchone()[0]
+        cursor.execute(_LATE_SQL, params)
+        late_or_back = cursor.fetchone()[0]
+    return broken + late_or_back
 
 
 # --- sending -------------------------------------------------------------------------------------------
@@ -284,19 +372,22 @@ def sends_deliver_due(*, now: dt.datetime | None = None, limit: int | None = Non
     return counts
 
 
-def arrangements_sweep(*, today: dt.date | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
+def arrangements_sweep(
+    *, today: dt.date | None = None, now: dt.datetime | None = None, deliver: bool = True
+) -> dict[str, Any]:
     """The daily job: late and broken plans, then the sends that are due, then sending them. Safe to run
     late or twice (each step looks at dates and keys, not at what the last run did)."""
     now = now or timezone.now()
     today = today or timezone.localdate(now)
-    changed = plans_follow_dates(today=today)
+    changed = plans_follow_dates(today=today, now=now)
     broken_promises = promises_follow_dates(today=today)
     created = sends_create_due(today=today, now=now)
+    delivered = sends_deliver_due(now=now) if deliver else {}
     return {
         "plans_changed": changed,
         "promises_broken": broken_promises,
         "sends_created": created,
-        "delivered": sends_deliver_due(now=now),
+        "delivered": delivered,
     }
 
 
