@@ -426,7 +426,15 @@ def sends_upcoming(
     rows: dict[str, Upcoming] = {}
     for send in (
         Send.objects.filter(account_filter)
-        .filter(state__in=[Send.State.PENDING, Send.State.WAITING, Send.State.BLOCKED, Send.State.CANCELLED])
+        .filter(
+            state__in=[
+                Send.State.PENDING,
+                Send.State.WAITING,
+                Send.State.BLOCKED,
+                Send.State.CANCELLED,
+                Send.State.LETTER_REQUESTED,  # until the letters capability prints it
+            ]
+        )
         .filter(Q(due_date__isnull=True) | Q(due_date__lte=end + dt.timedelta(days=30)))
         .select_related("account")
     ):

@@ -372,3 +372,28 @@ def promises_follow_dates(*, today: dt.date, actor: Any = None) -> int:
         )
         broken += 1
     return broken
+
+
+@transaction.atomic
+def plan_cancel(*, plan_id: int, actor: Any, reason: str) -> PaymentPlan:
+    """End a plan before its time (the guarantor asked, a settlement replaced it): its open installments
+    are cancelled, nothing more is reminded, the account leaves in_arrangement. A reason is required;
+    payments already received stay on the ledger."""
+    if not reason.strip():
+        raise ValidationError("Say why the plan is cancelled.", code="reason")
+    plan = (
+        PaymentPlan.objects.select_for_update()
+        .filter(pk=plan_id, account__in=accounts_visible_to(actor))
+        .select_related("account")
+        .first()
+    )
+    if plan is None:
+        raise Http404("No such plan")
+    if plan.state not in (*IN_FORCE, PaymentPlan.State.PENDING_APPROVAL):
+        raise ValidationError("Only a plan in force or waiting for approval can be cancelled.", code="state")
+    plan.installments.exclude(state=Installment.State.PAID).update(state=Installment.State.CANCELLED)
+    plan.decision_reason = reason.strip()[:300]
+    plan.save(update_fields=["decision_reason"])
+    _plan_state(plan, PaymentPlan.State.CANCELLED, actor)
+    _leave_arrangement(plan.account, actor, "plan cancelled")
+    return plan

@@ -19,6 +19,7 @@ urlpatterns = [
     path("<int:account_id>/preferences/", views.preference_create, name="preference-create"),
     path("<int:account_id>/plans/preview/", views.plan_preview, name="plan-preview"),
     path("<int:account_id>/plans/", views.plan_create_view, name="plan-create"),
+    path("<int:account_id>/plans/<int:plan_id>/cancel/", views.plan_cancel_view, name="plan-cancel"),
     path("<int:account_id>/promises/", views.promise_create, name="promise-create"),
     path("<int:account_id>/payments/", views.payment_create, name="payment-create"),
     path("<int:account_id>/sends/cancel/", views.send_cancel_view, name="send-cancel"),

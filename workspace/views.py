@@ -24,7 +24,7 @@ from accounts.models import PatientAccount
 from accounts.selectors import account_contact_points, account_get_for_user, account_ledger, account_timeline
 from arrangements.models import PaymentPlan, Promise
 from arrangements.sends import send_cancel, sends_upcoming
-from arrangements.services import payment_post, plan_create, plan_propose, promise_record
+from arrangements.services import payment_post, plan_cancel, plan_create, plan_propose, promise_record
 from audit.services import audit_record_view
 from collections_desk.lib.http import AuthedRequest
 from compliance.models import Hold
@@ -446,6 +446,27 @@ def payment_create(request: AuthedRequest, account_id: int) -> HttpResponse:
         _rescore([account])
 
     return _act(request, account, form=form, form_name="payment_form", partial="arrangements", action=post)
+
+
+@require_POST
+@login_required
+def plan_cancel_view(request: AuthedRequest, account_id: int, plan_id: int) -> HttpResponse:
+    account = account_get_for_user(user=request.user, account_id=account_id)
+    if not PaymentPlan.objects.filter(pk=plan_id, account=account).exists():
+        raise Http404("No such plan")
+    try:
+        plan_cancel(plan_id=plan_id, actor=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        if not request.htmx:
+            return redirect("workspace:account", account.pk)
+        context = _context(request, account)
+        context["plan_error"] = " ".join(exc.messages)
+        return render(request, f"{PAGE}#arrangements", context)
+    _rescore([account])
+    if not request.htmx:
+        return redirect("workspace:account", account.pk)
+    response = render(request, f"{PAGE}#arrangements", _context(request, account))
+    return trigger_client_event(response, "account-changed")
 
 
 @require_POST

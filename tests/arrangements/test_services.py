@@ -13,7 +13,7 @@ from django.db.models import Sum
 from django.http import Http404
 
 from accounts.services import ledger_post
-from arrangements.models import Installment, PaymentPlan, PlanPolicy, Promise
+from arrangements.models import Installment, PaymentPlan, PlanPolicy, Promise, Send
 from arrangements.services import (
     payment_post,
     payment_reverse,
@@ -231,3 +231,26 @@ def test_the_approvals_page_lists_and_decides_plans_outside_policy(
         manager,
     )
     assert AuditEvent.objects.filter(action="arrangements.plan.denied", account_id=owed.pk).exists()
+
+
+def test_a_cancelled_plan_stops_its_installments_and_leaves_the_arrangement(
+    owed, collector, other_team_collector
+):
+    from arrangements.sends import sends_create_due
+    from arrangements.services import plan_cancel
+
+    plan = monthly(owed, collector)
+    payment_post(account=owed, amount="300.00", effective_date=TODAY, actor=collector)
+    with pytest.raises(ValidationError, match="Say why"):
+        plan_cancel(plan_id=plan.pk, actor=collector, reason=" ")
+    with pytest.raises(Http404):
+        plan_cancel(plan_id=plan.pk, actor=other_team_collector, reason="asked")
+    plan = plan_cancel(plan_id=plan.pk, actor=collector, reason="settled by the insurer")
+    assert plan.state == "cancelled"
+    assert list(plan.installments.values_list("state", flat=True)) == ["paid", "cancelled", "cancelled"]
+    owed.refresh_from_db()
+    assert (owed.status, owed.balance) == ("active", Decimal("600.00"))  # the payment stays on the ledger
+    sends_create_due(today=dt.date(2027, 1, 24))  # the second installment would fall due on 01-26
+    assert not Send.objects.filter(kind="reminder").exists()  # no reminder for a cancelled installment
+    with pytest.raises(ValidationError, match="Only a plan in force"):
+        plan_cancel(plan_id=plan.pk, actor=collector, reason="again")

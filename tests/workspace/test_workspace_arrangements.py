@@ -107,3 +107,14 @@ def test_another_teams_account_is_404_for_every_arrangement_action(client, desk,
     for name in ("plan-preview", "plan-create", "promise-create", "payment-create"):
         assert client.post(url(name, west_account), {}).status_code == 404
     assert not PaymentPlan.objects.exists()
+
+
+def test_cancelling_the_plan_from_the_workspace_brings_the_builder_back(client, reviewing):
+    client.post(url("plan-create", reviewing), terms(), headers=HX)
+    plan = PaymentPlan.objects.get()
+    r = client.post(url("plan-cancel", reviewing, plan.pk), {"reason": ""}, headers=HX)
+    assert "Say why the plan is cancelled." in r.content.decode()
+    r = client.post(url("plan-cancel", reviewing, plan.pk), {"reason": "settled"}, headers=HX)
+    assert 'id="plan-builder"' in r.content.decode()
+    plan.refresh_from_db()
+    assert plan.state == "cancelled"
