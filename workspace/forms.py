@@ -334,3 +334,72 @@ class PaymentForm(forms.Form):
         required=False,
         help_text="The processor's reference: the same one is never posted twice",
     )
+
+
+class RelatedPartyForm(forms.Form):
+    prefix = "party"  # several forms share the page: ids must stay unique
+    first_name = forms.CharField(max_length=60)
+    last_name = forms.CharField(max_length=60)
+    relation = forms.ChoiceField(
+        choices=[
+            ("spouse", "Spouse"),
+            ("parent", "Parent of a minor"),
+            ("guardian", "Legal guardian"),
+            ("executor", "Executor or administrator of the estate"),
+            ("successor", "Successor in interest"),
+            ("attorney", "The consumer's attorney"),
+            ("relative", "Other relative (third party)"),
+            ("employer", "Employer (third party)"),
+            ("other", "Other third party"),
+        ]
+    )
+    phone = forms.CharField(max_length=30, required=False, label="Their phone")
+
+
+class NoticeForm(forms.Form):
+    """What the account's file must know: a request received, a notice given."""
+
+    prefix = "notice"  # several forms share the page: ids must stay unique
+    kind = forms.ChoiceField(
+        choices=[
+            ("original_creditor_request", "Original creditor requested"),
+            ("verification_sent", "Verification sent"),
+            ("fap_application", "Financial-assistance application"),
+            ("oral_fap_notice", "Financial assistance explained orally"),
+            ("eca_notice", "501(r) notice of extraordinary collection actions sent"),
+        ]
+    )
+    fap_status = forms.ChoiceField(
+        required=False,
+        label="Application",
+        choices=[
+            ("", "—"),
+            ("incomplete", "Incomplete"),
+            ("complete", "Complete"),
+            ("approved", "Approved"),
+            ("denied", "Denied"),
+        ],
+    )
+    deadline = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Deadline in the notice"
+    )
+    with_summary = forms.BooleanField(required=False, label="Plain-language summary enclosed")
+    written = forms.BooleanField(required=False, label="In writing")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("kind") == "fap_application" and not data.get("fap_status"):
+            self.add_error("fap_status", "Say where the application stands.")
+        if data.get("kind") == "eca_notice" and not data.get("deadline"):
+            self.add_error("deadline", "Give the deadline the notice states.")
+        return data
+
+    def details(self) -> dict[str, Any]:
+        data, kind = self.cleaned_data, self.cleaned_data["kind"]
+        if kind == "original_creditor_request":
+            return {"written": data.get("written", False)}
+        if kind == "fap_application":
+            return {"status": data["fap_status"], "discount": None}
+        if kind == "eca_notice":
+            return {"deadline": data["deadline"].isoformat(), "pls": data.get("with_summary", False)}
+        return {}

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,10 +28,10 @@ from arrangements.sends import send_cancel, sends_upcoming
 from arrangements.services import payment_post, plan_cancel, plan_create, plan_propose, promise_record
 from audit.services import audit_record_view
 from collections_desk.lib.http import AuthedRequest
-from compliance.models import Hold
+from compliance.models import AccountNotice, Hold
 from compliance.selectors import CallDecision, phone_call_decisions
-from compliance.services import hold_place, hold_release
-from contacts.models import ContactPreference, Phone
+from compliance.services import hold_place, hold_release, notice_record
+from contacts.models import ContactPreference, Phone, RelatedParty
 from contacts.services import (
     address_add,
     callback_schedule,
@@ -39,6 +40,7 @@ from contacts.services import (
     email_add,
     phone_add,
     phone_status_change,
+    related_party_add,
     rpv_current,
     rpv_verify,
 )
@@ -50,12 +52,14 @@ from workspace.forms import (
     EmailForm,
     HoldForm,
     HoldReleaseForm,
+    NoticeForm,
     PaymentForm,
     PhoneForm,
     PhoneStatusForm,
     PlanForm,
     PreferenceForm,
     PromiseForm,
+    RelatedPartyForm,
     VerifyForm,
 )
 from workspace.selectors import guarantor_accounts, person_zone, phone_local_times
@@ -70,6 +74,7 @@ PANELS = {
     "contact-points",
     "holds",
     "preferences",
+    "records",
     "arrangements",
     "accounts",
     "verify-form",
@@ -134,6 +139,12 @@ def _context(request: AuthedRequest, account: PatientAccount, **forms: Form) -> 
             .order_by("-occurred_at", "-pk")[:20]
         ),
         **_arrangements(account, forms),
+        "party_form": forms.get("party_form") or RelatedPartyForm(),
+        "notice_form": forms.get("notice_form") or NoticeForm(),
+        "parties": list(
+            RelatedParty.objects.filter(consumer_id=account.guarantor_id).select_related("person")
+        ),
+        "notices": list(AccountNotice.objects.filter(accounts=account).order_by("-occurred_at", "-pk")[:10]),
         "note_form": NoteForm(),
     }
 
@@ -467,6 +478,49 @@ def plan_cancel_view(request: AuthedRequest, account_id: int, plan_id: int) -> H
         return redirect("workspace:account", account.pk)
     response = render(request, f"{PAGE}#arrangements", _context(request, account))
     return trigger_client_event(response, "account-changed")
+
+
+@require_POST
+@login_required
+def party_create(request: AuthedRequest, account_id: int) -> HttpResponse:
+    account = account_get_for_user(user=request.user, account_id=account_id)
+    form = RelatedPartyForm(request.POST)
+
+    def add() -> None:
+        data = form.cleaned_data
+        with transaction.atomic():
+            party = related_party_add(
+                consumer=account.guarantor,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                relation=data["relation"],
+                actor=request.user,
+            )
+            if data["phone"].strip():
+                phone_add(
+                    person=party.person,
+                    number=data["phone"],
+                    kind="mobile",
+                    actor=request.user,
+                    source="consumer",
+                )
+
+    return _act(request, account, form=form, form_name="party_form", partial="records", action=add)
+
+
+@require_POST
+@login_required
+def notice_create(request: AuthedRequest, account_id: int) -> HttpResponse:
+    account = account_get_for_user(user=request.user, account_id=account_id)
+    form = NoticeForm(request.POST)
+
+    def record() -> None:
+        notice_record(
+            accounts=[account], kind=form.cleaned_data["kind"], actor=request.user, details=form.details()
+        )
+        _rescore([account])
+
+    return _act(request, account, form=form, form_name="notice_form", partial="records", action=record)
 
 
 @require_POST

@@ -141,3 +141,52 @@ def test_a_preference_for_another_teams_account_is_404(client, desk, west_accoun
     r = record_preference(client, west_account, kind="medium_optout", medium="text")
     assert r.status_code == 404
     assert not ContactPreference.objects.exists()
+
+
+def test_a_spouse_with_a_phone_and_a_written_dispute_of_the_creditor_are_recorded(client, desk):
+    from compliance.models import AccountNotice
+    from contacts.models import RelatedParty
+
+    account, _ = desk
+    r = client.post(
+        url("party-create", account),
+        {
+            "party-first_name": "Sam",
+            "party-last_name": "Doe",
+            "party-relation": "spouse",
+            "party-phone": "406 728 4100",
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert "Sam Doe · spouse" in r.content.decode()
+    party = RelatedParty.objects.get()
+    assert str(party.person.phones.get().number) == "+14067284100"
+    r = client.post(
+        url("notice-create", account),
+        {"notice-kind": "original_creditor_request", "notice-written": "on"},
+        headers={"HX-Request": "true"},
+    )
+    assert AccountNotice.objects.get().details == {"written": True}
+    r = client.post(
+        url("notice-create", account), {"notice-kind": "fap_application"}, headers={"HX-Request": "true"}
+    )
+    assert "Say where the application stands." in r.content.decode()
+    assert AccountNotice.objects.count() == 1
+
+
+def test_a_bad_phone_for_a_related_person_changes_nothing(client, desk):
+    from contacts.models import RelatedParty
+
+    account, _ = desk
+    r = client.post(
+        url("party-create", account),
+        {
+            "party-first_name": "Sam",
+            "party-last_name": "Doe",
+            "party-relation": "spouse",
+            "party-phone": "555 555 5555",
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert "not a valid number" in r.content.decode()
+    assert not RelatedParty.objects.exists()

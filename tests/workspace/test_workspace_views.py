@@ -239,7 +239,7 @@ def test_an_unknown_panel_is_404(client, desk):
 def test_the_workspace_query_count_does_not_grow_with_the_ledger(client, desk, django_assert_num_queries):
     account, _ = desk
     client.get(url("account", account))
-    with django_assert_num_queries(29) as few:
+    with django_assert_num_queries(31) as few:
         client.get(url("account", account))
     for day in range(1, 20):
         ledger_post(account=account, kind="fee", amount="1", effective_date=dt.date(2026, 4, day), actor=None)
