@@ -14,6 +14,7 @@ from accounts.models import AccountStatus, PatientAccount
 from accounts.services import account_status_change
 from accounts.status import can_transition
 from audit.services import audit_record
+from collections_desk.lib.details import checked_details
 from compliance.models import AccountNotice, Hold
 
 
@@ -124,13 +125,7 @@ def notice_record(
         raise ValidationError("Unknown kind of notice.", code="kind")
     if not accounts or len({a.guarantor_id for a in accounts}) != 1:
         raise ValidationError("A notice concerns one or more accounts of one guarantor.", code="accounts")
-    details = dict(details or {})
-    allowed = _NOTICE_DETAILS[kind]
-    for key, value in details.items():
-        if key not in allowed or not isinstance(value, allowed[key]):
-            raise ValidationError(
-                "Unexpected or malformed detail %(key)s.", code="details", params={"key": key}
-            )
+    details = checked_details(details, _NOTICE_DETAILS[kind])
     if kind == AccountNotice.Kind.FAP_APPLICATION and details.get("status") not in FAP_STATUSES:
         raise ValidationError("An application is incomplete, complete, approved or denied.", code="status")
     notice = AccountNotice.objects.create(

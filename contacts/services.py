@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import PatientAccount, Person
 from accounts.selectors import accounts_visible_to
 from audit.services import audit_record
+from collections_desk.lib.details import checked_details
 from collections_desk.lib.phones import normalize_phone
 from collections_desk.lib.timezones import normalize_zip, state_for_zip, zone_for_zip
 from compliance.selectors import attempt_violations
@@ -186,7 +187,7 @@ def contact_attempt_log(
         note=note.strip(),
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         occurred_at=occurred_at or timezone.now(),
-        details=_attempt_details(details or {}),
+        details=checked_details(details, _ATTEMPT_DETAILS),
     )
     if direction == ContactAttempt.Direction.OUTBOUND:
         # Judged on what was known before it (the attempt is not saved yet): the truth is recorded,
@@ -221,15 +222,6 @@ _ATTEMPT_DETAILS: dict[str, type | tuple[type, ...]] = {
     "payment_deadline": str,  # ISO date
     "remedy": str,
 }
-
-
-def _attempt_details(details: dict[str, Any]) -> dict[str, Any]:
-    for key, value in details.items():
-        if key not in _ATTEMPT_DETAILS or not isinstance(value, _ATTEMPT_DETAILS[key]):
-            raise ValidationError(
-                "Unexpected or malformed detail %(key)s.", code="details", params={"key": key}
-            )
-    return dict(details)
 
 
 def _attempt_event_data(attempt: ContactAttempt) -> dict[str, Any]:
@@ -434,13 +426,7 @@ def contact_preference_record(
     Audited on every account of the person."""
     if kind not in _PREFERENCE_DETAILS:
         raise ValidationError("Unknown kind of contact preference.", code="kind")
-    details = dict(details or {})
-    allowed = _PREFERENCE_DETAILS[kind]
-    for key, value in details.items():
-        if key not in allowed or not isinstance(value, allowed[key]):
-            raise ValidationError(
-                "Unexpected or malformed detail %(key)s.", code="details", params={"key": key}
-            )
+    details = checked_details(details, _PREFERENCE_DETAILS[kind])
     if kind in _NEEDS_PHONE and phone is None:
         raise ValidationError("Name the phone number this is about.", code="phone")
     if kind == ContactPreference.Kind.MEDIUM_OPTOUT and not (details.get("medium") or phone or email):
