@@ -553,9 +553,10 @@ def _reachable(account, *, zip_code="30303", city="Atlanta", state="GA", number=
     return phone_add(person=account.guarantor, number=number, kind="mobile", actor=None)
 
 
-def test_the_queue_marks_who_may_be_called_now_and_lists_them_first(client, collector, east):
-    # 10:00 in Atlanta. The top account's guarantor promised to pay yesterday: no call for 7 days
-    # (FREQ-02), so it goes below the lower one that may be called now; its rank still says 1.
+@pytest.fixture
+def one_not_callable(collector, east):
+    """10:00 in Atlanta. The top account's guarantor promised to pay yesterday: no call for 7 days
+    (FREQ-02); the lower one got no answer yesterday and may be called now."""
     top = PatientAccountFactory(team=east, balance=Decimal("5000.00"))
     low = PatientAccountFactory(team=east, balance=Decimal("100.00"))
     for account, disposition in ((top, "promise"), (low, "no_answer")):
@@ -568,6 +569,12 @@ def test_the_queue_marks_who_may_be_called_now_and_lists_them_first(client, coll
             occurred_at=T0 - dt.timedelta(days=1),
         )
     queue_rescore()
+    return top, low
+
+
+def test_the_queue_marks_who_may_be_called_now_and_lists_them_first(client, collector, one_not_callable):
+    # The top account goes below the one that may be called now; its rank still says 1.
+    top, low = one_not_callable
     client.force_login(collector)
     r = client.get(reverse("desk:queue"))
     rows = r.context["rows"]
@@ -580,20 +587,8 @@ def test_the_queue_marks_who_may_be_called_now_and_lists_them_first(client, coll
     assert rows[1].call_summary in r.content.decode()
 
 
-def test_work_next_hands_out_the_account_that_may_be_called_now_first(client, collector, east):
-    # Same story as above: the top account cannot be called for a week (FREQ-02), the lower one can.
-    top = PatientAccountFactory(team=east, balance=Decimal("5000.00"))
-    low = PatientAccountFactory(team=east, balance=Decimal("100.00"))
-    for account, disposition in ((top, "promise"), (low, "no_answer")):
-        contact_attempt_log(
-            actor=collector,
-            accounts=[account],
-            channel="call",
-            disposition=disposition,
-            phone=_reachable(account),
-            occurred_at=T0 - dt.timedelta(days=1),
-        )
-    queue_rescore()
+def test_work_next_hands_out_the_account_that_may_be_called_now_first(client, collector, one_not_callable):
+    top, low = one_not_callable
     client.force_login(collector)
     client.post(reverse("desk:claim-next"), {"queue": ""})
     assert Lease.objects.get(holder=collector, released_at__isnull=True).account_id == low.pk
