@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.db.models import Q
@@ -233,6 +234,10 @@ class Route:
     address: Any = None
 
 
+# A send's channel as a contact attempt's (and the compliance engine's action).
+_ATTEMPT_CHANNEL = {Send.Channel.EMAIL: "email", Send.Channel.SMS: "text", Send.Channel.LETTER: "letter"}
+
+
 def _route(account: PatientAccount) -> Route | None:
     """Email if the guarantor has one that is not bad; else a text to a mobile number they agreed to
     receive texts on; else a letter to their primary address."""
@@ -272,7 +277,7 @@ def send_deliver(*, send_id: int, now: dt.datetime | None = None) -> str:
     if route is None:
         _settle(send, Send.State.NO_CHANNEL, now)
         return Send.State.NO_CHANNEL
-    kind = {"email": "email", "sms": "text", "letter": "letter"}[route.channel]
+    kind = _ATTEMPT_CHANNEL[route.channel]  # the engine's action is the attempt's channel
     decision = action_decision(
         account=send.account,
         kind=kind,
@@ -312,7 +317,7 @@ def send_deliver(*, send_id: int, now: dt.datetime | None = None) -> str:
     with transaction.atomic():
         contact_attempt_log(
             accounts=[send.account],
-            channel={"email": "email", "sms": "text", "letter": "letter"}[route.channel],
+            channel=_ATTEMPT_CHANNEL[route.channel],
             disposition="sent",
             actor=None,
             phone=route.phone,
@@ -499,7 +504,7 @@ def send_cancel(*, key: str, actor: Any) -> Send:
     if send is None:
         kind, installment_id, due = key.split(":")
         if kind != Send.Kind.REMINDER:
-            raise ValueError("Only planned reminders can be cancelled before they exist.")
+            raise ValidationError("Only planned reminders can be cancelled before they exist.", code="kind")
         inst = Installment.objects.select_related("plan__account").get(pk=int(installment_id))
         send = Send.objects.create(
             key=key,
@@ -515,7 +520,11 @@ def send_cancel(*, key: str, actor: Any) -> Send:
         send.state, send.cancelled_by, send.updated_at = Send.State.CANCELLED, actor, timezone.now()
         send.save(update_fields=["state", "cancelled_by", "updated_at"])
     else:
-        raise ValueError(f"This message is {send.get_state_display().lower()}: it cannot be cancelled.")
+        raise ValidationError(
+            "This message is %(state)s: it cannot be cancelled.",
+            code="state",
+            params={"state": send.get_state_display().lower()},
+        )
     audit_record(
         action="arrangements.send.cancelled",
         actor=actor,

@@ -377,8 +377,12 @@ def sends_page(request: AuthedRequest) -> HttpResponse:
         upcoming_keys = {u.key for u in sends_upcoming(accounts=visible, today=timezone.localdate())}
         if key not in upcoming_keys:
             raise Http404("No such message")
-        send_cancel(key=key, actor=request.user)
-        messages.success(request, "Message cancelled.")
+        try:
+            send_cancel(key=key, actor=request.user)
+        except ValidationError as e:
+            messages.error(request, " ".join(e.messages))
+        else:
+            messages.success(request, "Message cancelled.")
         return redirect("desk:sends")
     upcoming = sends_upcoming(accounts=visible, today=timezone.localdate())[:500]
     audit_record_view(

@@ -403,3 +403,9 @@ class NoticeForm(forms.Form):
         if kind == "eca_notice":
             return {"deadline": data["deadline"].isoformat(), "pls": data.get("with_summary", False)}
         return {}
+
+
+class ReasonForm(forms.Form):
+    """The reason of a small button form (cancel a plan): the service says when one is needed."""
+
+    reason = forms.CharField(max_length=300, required=False)

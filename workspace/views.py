@@ -59,6 +59,7 @@ from workspace.forms import (
     PlanForm,
     PreferenceForm,
     PromiseForm,
+    ReasonForm,
     RelatedPartyForm,
     VerifyForm,
 )
@@ -465,19 +466,21 @@ def plan_cancel_view(request: AuthedRequest, account_id: int, plan_id: int) -> H
     account = account_get_for_user(user=request.user, account_id=account_id)
     if not PaymentPlan.objects.filter(pk=plan_id, account=account).exists():
         raise Http404("No such plan")
-    try:
-        plan_cancel(plan_id=plan_id, actor=request.user, reason=request.POST.get("reason", ""))
-    except ValidationError as exc:
-        if not request.htmx:
-            return redirect("workspace:account", account.pk)
-        context = _context(request, account)
-        context["plan_error"] = " ".join(exc.messages)
-        return render(request, f"{PAGE}#arrangements", context)
-    _rescore([account])
-    if not request.htmx:
-        return redirect("workspace:account", account.pk)
-    response = render(request, f"{PAGE}#arrangements", _context(request, account))
-    return trigger_client_event(response, "account-changed")
+    form = ReasonForm(request.POST)
+
+    def cancel() -> None:
+        plan_cancel(plan_id=plan_id, actor=request.user, reason=form.cleaned_data["reason"])
+        _rescore([account])
+
+    return _act(
+        request,
+        account,
+        form=form,
+        form_name="plan_cancel_form",
+        partial="arrangements",
+        action=cancel,
+        errors_on_panel=True,
+    )
 
 
 @require_POST
@@ -531,11 +534,20 @@ def send_cancel_view(request: AuthedRequest, account_id: int) -> HttpResponse:
     key = request.POST.get("key", "")
     if key not in {u.key for u in sends_upcoming(accounts=[account], today=timezone.localdate())}:
         raise Http404("No such message")
-    send_cancel(key=key, actor=request.user)
-    if not request.htmx:
-        return redirect("workspace:account", account.pk)
-    response = render(request, f"{PAGE}#arrangements", _context(request, account))
-    return trigger_client_event(response, "account-changed")
+    form = ReasonForm({"reason": ""})
+
+    def cancel() -> None:
+        send_cancel(key=key, actor=request.user)
+
+    return _act(
+        request,
+        account,
+        form=form,
+        form_name="send_form",
+        partial="arrangements",
+        action=cancel,
+        errors_on_panel=True,
+    )
 
 
 @require_POST

@@ -330,3 +330,17 @@ def test_the_set_based_sweep_agrees_with_the_plan_service(east, paid, day):
     by_sql.account.refresh_from_db()
     by_service.account.refresh_from_db()
     assert by_sql.account.status == by_service.account.status
+
+
+def test_a_message_already_sent_cannot_be_cancelled(plan):
+    from django.core.exceptions import ValidationError
+
+    with_email(plan)
+    with time_machine.travel(MORNING, tick=False):
+        arrangements_sweep()
+    send = Send.objects.get()
+    assert send.state == "sent"
+    with pytest.raises(ValidationError, match="This message is sent: it cannot be cancelled."):
+        send_cancel(key=send.key, actor=None)
+    send.refresh_from_db()
+    assert send.state == "sent"
