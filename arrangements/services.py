@@ -356,11 +356,15 @@ def promises_follow_dates(*, today: dt.date, actor: Any = None) -> int:
     """Pending promises past their date and the client's grace days, not kept by then, are broken (the
     queue then brings the account back). Safe to run late or twice. Returns how many broke."""
     broken = 0
-    for promise in Promise.objects.select_for_update().filter(
-        state=Promise.State.PENDING, due_date__lt=today
+    grace = dict(PlanPolicy.objects.values_list("client_id", "grace_days"))
+    default_grace = PlanPolicy._meta.get_field("grace_days").default
+    for promise in (
+        Promise.objects.select_for_update(of=("self",))
+        .select_related("account")
+        .filter(state=Promise.State.PENDING, due_date__lt=today)
     ):
-        policy = PlanPolicy.objects.filter(client_id=promise.account.client_id).first() or PlanPolicy()
-        if promise.due_date + dt.timedelta(days=policy.grace_days) >= today:
+        days = grace.get(promise.account.client_id, default_grace)
+        if promise.due_date + dt.timedelta(days=days) >= today:
             continue
         promise.state, promise.state_changed_at = Promise.State.BROKEN, timezone.now()
         promise.save(update_fields=["state", "state_changed_at"])
