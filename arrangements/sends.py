@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from accounts.models import PatientAccount
 from arrangements.models import Installment, PlanPolicy, Send
-from arrangements.services import IN_FORCE, promises_follow_dates
+from arrangements.services import IN_FORCE, plans_follow_dates, promises_follow_dates
 from arrangements.sms import TextMessage, sms_backend
 from audit.services import audit_record
 from collections_desk.lib.money import format_money
@@ -57,9 +57,6 @@ def confirmation_key(entry_id: int) -> str:
 
 # --- finding what to send ------------------------------------------------------------------------------
 
-
-_DEFAULT_GRACE = PlanPolicy._meta.get_field("grace_days").default
-_DEFAULT_BROKEN_AFTER = PlanPolicy._meta.get_field("broken_after_missed").default
 
 # The send rows due by `today`, made in one statement each, set-based: the sweep must keep pace with
 # hundreds of thousands of plans (bench/arrangements_sweep.py). ON CONFLICT on the key: made once.
@@ -117,110 +114,6 @@ def sends_create_due(*, today: dt.date, now: dt.datetime | None = None) -> int:
 
 def _reminder_days() -> dict[int, int]:
     return dict(PlanPolicy.objects.values_list("client_id", "reminder_days_before"))
-
-
-# Late and broken plans by their dates, set-based (the same rules as services.plan_evaluate, which the
-# tests hold this to): installments past the grace days become missed; a plan with as many missed as its
-# policy allows breaks (the account leaves in_arrangement); one with an unpaid installment past due is
-# late, and late becomes active again once nothing is past due. Every change is audited in the same
-# statements, as the services would have.
-_FOLLOW_SQL = """
-WITH missed AS (
-    UPDATE arrangements_installment i SET state = 'missed'
-      FROM arrangements_paymentplan p
-      JOIN accounts_patientaccount a ON a.id = p.account_id
-      LEFT JOIN arrangements_planpolicy pp ON pp.client_id = a.client_id
-     WHERE i.plan_id = p.id AND p.state IN ('active', 'late') AND i.state = 'open'
-       AND i.due_date + coalesce(pp.grace_days, %(grace)s) < %(today)s
-    RETURNING i.plan_id
-)
-SELECT count(*) FROM missed
-"""
-_BREAK_SQL = """
-WITH counted AS (
-    SELECT p.id, p.account_id, p.state AS old_state, count(*) AS n,
-           (array_agg(i.seq ORDER BY i.seq))[1] AS seq, (array_agg(i.amount ORDER BY i.seq))[1] AS amount,
-           (array_agg(i.due_date ORDER BY i.seq))[1] AS due
-      FROM arrangements_paymentplan p
-      JOIN arrangements_installment i ON i.plan_id = p.id AND i.state = 'missed'
-     WHERE p.state IN ('active', 'late')
-     GROUP BY p.id, p.account_id, p.state
-),
-broke AS (
-    UPDATE arrangements_paymentplan p
-       SET state = 'broken', state_changed_at = %(now)s,
-           broken_reason = 'installment ' || c.seq || ' of $' || to_char(c.amount, 'FM999,999,990.00')
-                           || ' due ' || to_char(c.due, 'YYYY-MM-DD') || ' missed'
-      FROM counted c
-      JOIN accounts_patientaccount a ON a.id = c.account_id
-      LEFT JOIN arrangements_planpolicy pp ON pp.client_id = a.client_id
-     WHERE p.id = c.id AND c.n >= coalesce(pp.broken_after_missed, %(broken_after)s)
-    RETURNING p.id, p.account_id, c.old_state
-),
-freed AS (
-    UPDATE accounts_patientaccount a SET status = 'active', status_changed_at = %(now)s
-      FROM broke b WHERE a.id = b.account_id AND a.status = 'in_arrangement'
-    RETURNING a.id
-),
-audited AS (
-    INSERT INTO audit_auditevent (created_at, actor_id, action, account_id, data)
-    SELECT %(now)s, NULL::bigint, 'arrangements.plan.state_changed', b.account_id,
-           jsonb_build_object('plan_id', b.id, 'from', b.old_state, 'to', 'broken', 'summary', 'Plan broken')
-      FROM broke b
-    UNION ALL
-    SELECT %(now)s, NULL::bigint, 'accounts.status.changed', f.id,
-           jsonb_build_object('from', 'in_arrangement', 'to', 'active', 'reason', 'plan broken',
-                              'summary', 'in_arrangement → active')
-      FROM freed f
-    RETURNING 1
-)
-SELECT (SELECT count(*) FROM broke), (SELECT count(*) FROM audited)
-"""
-_LATE_SQL = """
-WITH due AS (
-    SELECT DISTINCT i.plan_id FROM arrangements_installment i
-      JOIN arrangements_paymentplan p ON p.id = i.plan_id AND p.state IN ('active', 'late')
-     WHERE i.state <> 'paid' AND i.due_date < %(today)s
-),
-late AS (
-    UPDATE arrangements_paymentplan p SET state = 'late', state_changed_at = %(now)s
-      FROM due WHERE p.id = due.plan_id AND p.state = 'active'
-    RETURNING p.id, p.account_id, 'active'::text AS old_state, 'late'::text AS new_state
-),
-back AS (
-    UPDATE arrangements_paymentplan p SET state = 'active', state_changed_at = %(now)s
-     WHERE p.state = 'late' AND NOT EXISTS (SELECT 1 FROM due WHERE due.plan_id = p.id)
-    RETURNING p.id, p.account_id, 'late'::text AS old_state, 'active'::text AS new_state
-),
-audited AS (
-    INSERT INTO audit_auditevent (created_at, actor_id, action, account_id, data)
-    SELECT %(now)s, NULL::bigint, 'arrangements.plan.state_changed', c.account_id,
-           jsonb_build_object('plan_id', c.id, 'from', c.old_state, 'to', c.new_state,
-                              'summary', CASE c.new_state WHEN 'late' THEN 'Plan late (within grace)'
-                                                          ELSE 'Plan active' END)
-      FROM (SELECT * FROM late UNION ALL SELECT * FROM back) c
-    RETURNING 1
-)
-SELECT count(*) FROM audited
-"""
-
-
-def plans_follow_dates(*, today: dt.date, now: dt.datetime | None = None) -> int:
-    """Late and broken plans for every plan in force, by the dates (see _FOLLOW_SQL). Returns how many
-    plans changed state."""
-    params = {
-        "today": today,
-        "now": now or timezone.now(),
-        "grace": _DEFAULT_GRACE,
-        "broken_after": _DEFAULT_BROKEN_AFTER,
-    }
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_FOLLOW_SQL, params)
-        cursor.execute(_BREAK_SQL, params)
-        broken = cursor.fetchone()[0]
-        cursor.execute(_LATE_SQL, params)
-        late_or_back = cursor.fetchone()[0]
-    return broken + late_or_back
 
 
 # --- sending -------------------------------------------------------------------------------------------

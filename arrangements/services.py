@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 
@@ -320,35 +320,120 @@ def payment_reverse(*, entry: LedgerEntry, actor: Any, memo: str = "") -> Ledger
     return reversal
 
 
-@transaction.atomic
-def plan_evaluate(*, plan_id: int, today: dt.date, actor: Any = None) -> PaymentPlan:
-    """Mark installments past their due date (and the grace days) missed; the plan is late while one is
-    past due within grace, broken once `broken_after_missed` are missed (the account goes back to
-    active with the reason), active otherwise. Safe to run late or twice: it only looks at dates."""
-    plan = PaymentPlan.objects.select_for_update().select_related("account").get(pk=plan_id)
-    if plan.state not in IN_FORCE:
-        return plan
-    policy = PlanPolicy.objects.filter(client_id=plan.account.client_id).first() or PlanPolicy()
-    grace = dt.timedelta(days=policy.grace_days)
-    unpaid = list(plan.installments.select_for_update().exclude(state=Installment.State.PAID).order_by("seq"))
-    for installment in unpaid:
-        if installment.state == Installment.State.OPEN and installment.due_date + grace < today:
-            installment.state = Installment.State.MISSED
-            installment.save(update_fields=["state"])
-    missed = [i for i in unpaid if i.state == Installment.State.MISSED]
-    past_due = [i for i in unpaid if i.due_date < today]
-    if len(missed) >= policy.broken_after_missed:
-        first = missed[0]
-        reason = (
-            f"installment {first.seq} of {format_money(first.amount)} due {first.due_date:%Y-%m-%d} missed"
-        )
-        _plan_state(plan, PaymentPlan.State.BROKEN, actor, reason)
-        _leave_arrangement(plan.account, actor, "plan broken")
-    elif past_due and plan.state != PaymentPlan.State.LATE:
-        _plan_state(plan, PaymentPlan.State.LATE, actor)
-    elif not past_due and plan.state == PaymentPlan.State.LATE:
-        _plan_state(plan, PaymentPlan.State.ACTIVE, actor)
-    return plan
+# Late and broken plans by their dates, set-based (the daily sweep over 200k plans; plan_evaluate for
+# one): installments past the grace days become missed; a plan with as many missed as its policy allows
+# breaks (the account leaves in_arrangement); one with an unpaid installment past due is late, and late
+# becomes active again once nothing is past due. Every change is audited in the same statements, in the
+# events account_status_change and _plan_state write.
+_FOLLOW_SQL = """
+WITH missed AS (
+    UPDATE arrangements_installment i SET state = 'missed'
+      FROM arrangements_paymentplan p
+      JOIN accounts_patientaccount a ON a.id = p.account_id
+      LEFT JOIN arrangements_planpolicy pp ON pp.client_id = a.client_id
+     WHERE i.plan_id = p.id AND p.state IN ('active', 'late') AND i.state = 'open' {plans}
+       AND i.due_date + coalesce(pp.grace_days, %(grace)s) < %(today)s
+    RETURNING i.plan_id
+)
+SELECT count(*) FROM missed
+"""
+_BREAK_SQL = """
+WITH counted AS (
+    SELECT p.id, p.account_id, p.state AS old_state, count(*) AS n,
+           (array_agg(i.seq ORDER BY i.seq))[1] AS seq, (array_agg(i.amount ORDER BY i.seq))[1] AS amount,
+           (array_agg(i.due_date ORDER BY i.seq))[1] AS due
+      FROM arrangements_paymentplan p
+      JOIN arrangements_installment i ON i.plan_id = p.id AND i.state = 'missed'
+     WHERE p.state IN ('active', 'late') {plans}
+     GROUP BY p.id, p.account_id, p.state
+),
+broke AS (
+    UPDATE arrangements_paymentplan p
+       SET state = 'broken', state_changed_at = %(now)s,
+           broken_reason = 'installment ' || c.seq || ' of $' || to_char(c.amount, 'FM999,999,990.00')
+                           || ' due ' || to_char(c.due, 'YYYY-MM-DD') || ' missed'
+      FROM counted c
+      JOIN accounts_patientaccount a ON a.id = c.account_id
+      LEFT JOIN arrangements_planpolicy pp ON pp.client_id = a.client_id
+     WHERE p.id = c.id AND c.n >= coalesce(pp.broken_after_missed, %(broken_after)s)
+    RETURNING p.id, p.account_id, c.old_state
+),
+freed AS (
+    UPDATE accounts_patientaccount a SET status = 'active', status_changed_at = %(now)s
+      FROM broke b WHERE a.id = b.account_id AND a.status = 'in_arrangement'
+    RETURNING a.id
+),
+audited AS (
+    INSERT INTO audit_auditevent (created_at, actor_id, action, account_id, data)
+    SELECT %(now)s, NULL::bigint, 'arrangements.plan.state_changed', b.account_id,
+           jsonb_build_object('plan_id', b.id, 'from', b.old_state, 'to', 'broken', 'summary', 'Plan broken')
+      FROM broke b
+    UNION ALL
+    SELECT %(now)s, NULL::bigint, 'accounts.status.changed', f.id,
+           jsonb_build_object('from', 'in_arrangement', 'to', 'active', 'reason', 'plan broken',
+                              'summary', 'in_arrangement → active')
+      FROM freed f
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM broke), (SELECT count(*) FROM audited)
+"""
+_LATE_SQL = """
+WITH due AS (
+    SELECT DISTINCT i.plan_id FROM arrangements_installment i
+      JOIN arrangements_paymentplan p ON p.id = i.plan_id AND p.state IN ('active', 'late')
+     WHERE i.state <> 'paid' AND i.due_date < %(today)s {plans}
+),
+late AS (
+    UPDATE arrangements_paymentplan p SET state = 'late', state_changed_at = %(now)s
+      FROM due WHERE p.id = due.plan_id AND p.state = 'active'
+    RETURNING p.id, p.account_id, 'active'::text AS old_state, 'late'::text AS new_state
+),
+back AS (
+    UPDATE arrangements_paymentplan p SET state = 'active', state_changed_at = %(now)s
+     WHERE p.state = 'late' AND NOT EXISTS (SELECT 1 FROM due WHERE due.plan_id = p.id) {plans}
+    RETURNING p.id, p.account_id, 'late'::text AS old_state, 'active'::text AS new_state
+),
+audited AS (
+    INSERT INTO audit_auditevent (created_at, actor_id, action, account_id, data)
+    SELECT %(now)s, NULL::bigint, 'arrangements.plan.state_changed', c.account_id,
+           jsonb_build_object('plan_id', c.id, 'from', c.old_state, 'to', c.new_state,
+                              'summary', CASE c.new_state WHEN 'late' THEN 'Plan late (within grace)'
+                                                          ELSE 'Plan active' END)
+      FROM (SELECT * FROM late UNION ALL SELECT * FROM back) c
+    RETURNING 1
+)
+SELECT count(*) FROM audited
+"""
+
+
+def plans_follow_dates(
+    *, today: dt.date, now: dt.datetime | None = None, plan_ids: list[int] | None = None
+) -> int:
+    """Late and broken plans by their dates (see _FOLLOW_SQL), for every plan in force or only
+    `plan_ids`. Returns how many plans changed state. Safe to run late or twice."""
+    params = {
+        "today": today,
+        "now": now or timezone.now(),
+        "grace": PlanPolicy._meta.get_field("grace_days").default,
+        "broken_after": PlanPolicy._meta.get_field("broken_after_missed").default,
+        "plan_ids": plan_ids,
+    }
+    only = "AND p.id = ANY(%(plan_ids)s)" if plan_ids is not None else ""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_FOLLOW_SQL.format(plans=only), params)
+        cursor.execute(_BREAK_SQL.format(plans=only), params)
+        broken = cursor.fetchone()[0]
+        cursor.execute(_LATE_SQL.format(plans=only), params)
+        late_or_back = cursor.fetchone()[0]
+    return broken + late_or_back
+
+
+def plan_evaluate(*, plan_id: int, today: dt.date) -> PaymentPlan:
+    """One plan's state by the dates (the sweep's rules, for one plan): installments past the grace
+    days become missed; the plan is late while one is past due within grace, broken once the policy's
+    number are missed (the account leaves in_arrangement), active otherwise."""
+    plans_follow_dates(today=today, plan_ids=[plan_id])
+    return PaymentPlan.objects.select_related("account").get(pk=plan_id)
 
 
 @transaction.atomic

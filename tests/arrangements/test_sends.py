@@ -271,65 +271,45 @@ def test_an_unkept_promise_breaks_after_the_grace_days(east):
     assert promise.state == Promise.State.BROKEN
 
 
-@pytest.mark.parametrize("paid", ["0", "150.00", "300.00", "600.00"])
+# Two monthly installments of $300 due 11-28 and 12-28, 5 days of grace, broken after one missed.
 @pytest.mark.parametrize(
-    "day",
+    ("paid", "day", "expected"),
     [
-        dt.date(2026, 11, 28),
-        dt.date(2026, 11, 30),
-        dt.date(2026, 12, 3),
-        dt.date(2026, 12, 4),
-        dt.date(2027, 1, 5),
+        ("0", dt.date(2026, 11, 28), ("active", ["open", "open"])),
+        ("0", dt.date(2026, 11, 30), ("late", ["open", "open"])),
+        ("0", dt.date(2026, 12, 3), ("late", ["open", "open"])),  # 11-28 + 5 days is still grace
+        ("0", dt.date(2026, 12, 4), ("broken", ["missed", "open"])),
+        ("150.00", dt.date(2026, 12, 4), ("broken", ["missed", "open"])),  # a part is not the installment
+        ("300.00", dt.date(2026, 12, 4), ("active", ["paid", "open"])),
+        ("300.00", dt.date(2027, 1, 5), ("broken", ["paid", "missed"])),
+        ("600.00", dt.date(2027, 1, 5), ("completed", ["paid", "paid"])),
     ],
 )
-def test_the_set_based_sweep_agrees_with_the_plan_service(east, paid, day):
-    from arrangements.sends import plans_follow_dates
-    from arrangements.services import plan_evaluate
+def test_the_sweep_follows_each_plan_by_its_dates(east, paid, day, expected):
+    from arrangements.services import plans_follow_dates
 
-    def make():
-        with time_machine.travel(MORNING - dt.timedelta(days=10), tick=False):
-            account = PatientAccountFactory(team=east, status="active")
-            ledger_post(
-                account=account,
-                kind="charge",
-                amount="600.00",
-                effective_date=dt.date(2026, 3, 2),
-                actor=None,
-            )
-            account.refresh_from_db()
-            made = plan_create(
-                account=account,
-                actor=None,
-                total="600.00",
-                frequency="monthly",
-                first_due_date=dt.date(2026, 11, 28),
-                count=2,
-                today=dt.date(2026, 11, 16),
-            )
-            if paid != "0":
-                payment_post(account=account, amount=paid, effective_date=dt.date(2026, 11, 20), actor=None)
-        return made
-
-    by_service, by_sql = make(), make()
-    plan_evaluate(plan_id=by_service.pk, today=day)
-    # the SQL sweep sees both plans: run it on a copy of the state where the service's plan is excluded
-    by_service.refresh_from_db()
-    service_state = (
-        by_service.state,
-        list(by_service.installments.values_list("state", flat=True)),
-        by_service.broken_reason,
-    )
+    with time_machine.travel(MORNING - dt.timedelta(days=10), tick=False):
+        account = PatientAccountFactory(team=east, status="active")
+        ledger_post(
+            account=account, kind="charge", amount="600.00", effective_date=dt.date(2026, 3, 2), actor=None
+        )
+        account.refresh_from_db()
+        made = plan_create(
+            account=account,
+            actor=None,
+            total="600.00",
+            frequency="monthly",
+            first_due_date=dt.date(2026, 11, 28),
+            count=2,
+            today=dt.date(2026, 11, 16),
+        )
+        if paid != "0":
+            payment_post(account=account, amount=paid, effective_date=dt.date(2026, 11, 20), actor=None)
     plans_follow_dates(today=day)
-    by_sql.refresh_from_db()
-    sql_state = (
-        by_sql.state,
-        list(by_sql.installments.values_list("state", flat=True)),
-        by_sql.broken_reason,
-    )
-    assert sql_state == service_state
-    by_sql.account.refresh_from_db()
-    by_service.account.refresh_from_db()
-    assert by_sql.account.status == by_service.account.status
+    made.refresh_from_db()
+    assert (made.state, list(made.installments.values_list("state", flat=True))) == expected
+    account.refresh_from_db()
+    assert account.status == ("in_arrangement" if expected[0] in ("active", "late") else "active")
 
 
 def test_a_message_already_sent_cannot_be_cancelled(plan):
