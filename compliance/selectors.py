@@ -41,6 +41,9 @@ from compliance.models import Hold
 # (RULES.md §11: 7-day windows, the 7 days after a conversation, the state overlays' 7 days) with margin.
 CALL_HISTORY = dt.timedelta(days=35)
 
+# The zone days are counted in for a person with no address and no phone (nothing can be called then).
+FALLBACK_ZONE = "America/New_York"
+
 # Desk dispositions that were a live exchange with the right party (C-06).
 _CONVERSATION = {"promise", "refused", "dispute", "cease", "attorney"}
 
@@ -165,6 +168,8 @@ def facts_for_guarantors(
             events[person].append(F.Move(at=created_at, address=address))
         else:
             addresses[person] = address
+    for person in ids:  # no address on file: the zone the days are counted in comes from the phones
+        addresses.setdefault(person, _no_address(phones.get(person, ())))
     debts: dict[int, list[F.Debt]] = defaultdict(list)
     clients: dict[int, dict[int, F.Client]] = defaultdict(dict)
     # A debt's balance for the engine is the balance it was placed with (CR-02's "initial reported
@@ -279,7 +284,7 @@ def facts_for_guarantors(
             "release_reason",
         )
     ):
-        zone = addresses[person].zone if person in addresses else "America/New_York"
+        zone = addresses[person].zone
         event = _hold_event(kind, medium, received_on, placed_at, details or {}, str(account_id), zone)
         if event is not None:
             events[person].append(event)
@@ -287,7 +292,7 @@ def facts_for_guarantors(
             events[person].append(F.Bankruptcy(at=released_at, status=reason))
     facts = {}
     for person in ids:
-        address = addresses.get(person) or _no_address(phones.get(person, ()))
+        address = addresses[person]
         consumer = F.Person(
             id=consumer_id(person), phones=tuple(phones.get(person, ())), emails=tuple(emails.get(person, ()))
         )
@@ -432,7 +437,7 @@ def _read_payments(ids: list[int], zones: dict[int, str], events: dict[int, list
     for person, account, amount, day in PatientAccount.objects.filter(
         guarantor_id__in=ids, ledger_entries__kind="patient_payment", ledger_entries__reversed_by__isnull=True
     ).values_list("guarantor_id", "pk", "ledger_entries__amount", "ledger_entries__effective_date"):
-        at = cal.start_of_day(day, zones.get(person) or "America/New_York")
+        at = cal.start_of_day(day, zones[person])
         events[person].append(F.Payment(at=at, date_only=True, debts=(str(account),), amount=-amount))
 
 
@@ -441,7 +446,7 @@ def _no_address(phones: Sequence[F.Phone]) -> F.Address:
     serves (the call window is the intersection of all the phones' zones either way; `state` None means
     no state overlay is known). With no phone either nothing can be called, and Eastern time is used."""
     zones = sorted({z for phone in phones for z in phone.zones})
-    return F.Address(state=None, zone=zones[0] if zones else "America/New_York")
+    return F.Address(state=None, zone=zones[0] if zones else FALLBACK_ZONE)
 
 
 def _hold_event(
@@ -514,7 +519,7 @@ class CallDecision:
             first.message if first.message.startswith(first.rule_id) else f"{first.rule_id} · {first.message}"
         ]
         if self.decision.next_allowed is not None:
-            local = self.decision.next_allowed.astimezone(ZoneInfo(self.zone or "America/New_York"))
+            local = self.decision.next_allowed.astimezone(ZoneInfo(self.zone or FALLBACK_ZONE))
             parts.append(f"next call {local:%a %H:%M %Z}")
         else:
             parts.append("no next time can be computed")
