@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -104,22 +105,26 @@ def _context(request: AuthedRequest, account: PatientAccount, **forms: Form) -> 
     form_kwargs = {"account": account, "accounts": accounts, **points, "zone": people["zone_name"]}
     # The compliance engine's answer for each phone: a number is offered to dial only when calling it is
     # allowed now; otherwise the page says which rule stops it and until when.
-    calls = phone_call_decisions(account=account)
+    calls = SimpleLazyObject(lambda: phone_call_decisions(account=account))
+    # Each HTMX panel renders one part of this page: the reads are lazy, so a panel costs its own reads
+    # only (an action refreshes every panel of the page at once).
     return {
         "account": account,
         "accounts": accounts,
         **points,
         "zone": zone,
-        "phone_rows": phone_local_times(points["phones"], calls),
-        "call": _best_call(points["phones"], calls),
-        "coverages": list(account.coverages.all()),
-        "ledger": account_ledger(account=account),
-        "timeline": account_timeline(account=account),
+        "phone_rows": SimpleLazyObject(lambda: phone_local_times(points["phones"], calls)),
+        "call": SimpleLazyObject(lambda: _best_call(points["phones"], calls)),
+        "coverages": SimpleLazyObject(lambda: list(account.coverages.all())),
+        "ledger": SimpleLazyObject(lambda: account_ledger(account=account)),
+        "timeline": SimpleLazyObject(lambda: account_timeline(account=account)),
         "timeline_url": reverse("workspace:panel", args=[account.pk, "timeline"]),
-        "holds": list(
-            Hold.objects.filter(account__in=accounts, released_at__isnull=True)
-            .select_related("account")
-            .order_by("placed_at")
+        "holds": SimpleLazyObject(
+            lambda: list(
+                Hold.objects.filter(account__in=accounts, released_at__isnull=True)
+                .select_related("account")
+                .order_by("placed_at")
+            )
         ),
         "rpv": rpv,
         # Collectors are the ones on the phone: balances and services stay hidden until the right party is
@@ -134,36 +139,45 @@ def _context(request: AuthedRequest, account: PatientAccount, **forms: Form) -> 
         "hold_form": forms.get("hold_form") or HoldForm(),
         "pref_form": forms.get("pref_form")
         or PreferenceForm(phones=points["phones"], zone=people["zone_name"]),
-        "preferences": list(
-            ContactPreference.objects.filter(person_id=account.guarantor_id)
-            .select_related("phone")
-            .order_by("-occurred_at", "-pk")[:20]
+        "preferences": SimpleLazyObject(
+            lambda: list(
+                ContactPreference.objects.filter(person_id=account.guarantor_id)
+                .select_related("phone")
+                .order_by("-occurred_at", "-pk")[:20]
+            )
         ),
         **_arrangements(account, forms),
         "party_form": forms.get("party_form") or RelatedPartyForm(),
         "notice_form": forms.get("notice_form") or NoticeForm(),
-        "parties": list(
-            RelatedParty.objects.filter(consumer_id=account.guarantor_id).select_related("person")
+        "parties": SimpleLazyObject(
+            lambda: list(
+                RelatedParty.objects.filter(consumer_id=account.guarantor_id).select_related("person")
+            )
         ),
-        "notices": list(AccountNotice.objects.filter(accounts=account).order_by("-occurred_at", "-pk")[:10]),
+        "notices": SimpleLazyObject(
+            lambda: list(AccountNotice.objects.filter(accounts=account).order_by("-occurred_at", "-pk")[:10])
+        ),
         "note_form": NoteForm(),
     }
 
 
 def _arrangements(account: PatientAccount, forms: dict[str, Form]) -> dict[str, Any]:
     """The plan in force (or waiting for approval) with its installments, pending promises, and the forms."""
-    plan = (
-        PaymentPlan.objects.filter(account=account)
-        .exclude(state__in=["denied", "cancelled"])
-        .order_by("-created_at")
-        .prefetch_related("installments")
-        .first()
-    )
     today = timezone.localdate()
     return {
-        "plan": plan,
-        "promises": list(Promise.objects.filter(account=account, state="pending").order_by("due_date")),
-        "upcoming": sends_upcoming(accounts=[account], today=today),
+        "plan": SimpleLazyObject(
+            lambda: (
+                PaymentPlan.objects.filter(account=account)
+                .exclude(state__in=["denied", "cancelled"])
+                .order_by("-created_at")
+                .prefetch_related("installments")
+                .first()
+            )
+        ),
+        "promises": SimpleLazyObject(
+            lambda: list(Promise.objects.filter(account=account, state="pending").order_by("due_date"))
+        ),
+        "upcoming": SimpleLazyObject(lambda: sends_upcoming(accounts=[account], today=today)),
         "plan_form": forms.get("plan_form")
         or PlanForm(
             initial={

@@ -176,10 +176,10 @@ def test_the_account_page_needs_a_fixed_number_of_queries(
         )
     client.force_login(collector)
     client.get(detail(account))  # warm the session
-    # 21 for the page (preferences, people, notices, plan, promises, messages) and 11 for the facts
+    # 13 for the page before a verification (no ledger, plan or messages shown) and 11 for the facts
     # of the compliance engine's call decisions (phones, emails, addresses, accounts, attempts and the
     # accounts they concerned, preferences and theirs, notices, payments, holds), whatever the history.
-    with django_assert_max_num_queries(32):
+    with django_assert_max_num_queries(24):
         client.get(detail(account))
 
 

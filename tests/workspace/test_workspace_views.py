@@ -239,7 +239,7 @@ def test_an_unknown_panel_is_404(client, desk):
 def test_the_workspace_query_count_does_not_grow_with_the_ledger(client, desk, django_assert_num_queries):
     account, _ = desk
     client.get(url("account", account))
-    with django_assert_num_queries(31) as few:
+    with django_assert_num_queries(24) as few:
         client.get(url("account", account))
     for day in range(1, 20):
         ledger_post(account=account, kind="fee", amount="1", effective_date=dt.date(2026, 4, day), actor=None)
@@ -319,3 +319,13 @@ def test_an_email_for_another_teams_account_is_404(client, desk, west_account):
     r = client.post(url("email-create", west_account), prefixed("email", {"address": "x@example.org"}))
     assert r.status_code == 404
     assert not Email.objects.exists()
+
+
+def test_a_panel_refresh_reads_only_what_the_panel_shows(client, desk, django_assert_max_num_queries):
+    # After every action all the page's panels refresh at once: each must cost its own reads, not the
+    # whole page's (the timeline: session user, account, the view event, the timeline).
+    account, _ = desk
+    client.get(url("account", account))
+    with django_assert_max_num_queries(9):
+        r = client.get(url("panel", account, "timeline"), headers=HX)
+    assert 'id="timeline"' in r.content.decode()
