@@ -118,13 +118,9 @@ def test_two_workers_delivering_the_same_send_send_it_once(plan):
 
 def test_a_send_the_engine_refuses_is_kept_blocked_with_its_reasons(plan):
     with_email(plan)
-    hold_place(
-        account=plan.account,
-        kind="cease",
-        actor=None,
-        medium="written",
-        placed_at=MORNING - dt.timedelta(days=2),
-    )
+    # Received two days before the sweep (its receipt date is the day it is recorded).
+    with time_machine.travel(MORNING - dt.timedelta(days=2), tick=False):
+        hold_place(account=plan.account, kind="cease", actor=None, medium="written")
     with time_machine.travel(MORNING, tick=False):
         arrangements_sweep()
     send = Send.objects.get()
