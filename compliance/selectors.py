@@ -19,16 +19,15 @@ What the desk records today and how it maps (the scenario files name the same ev
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import F as Field
-from django.db.models import Q, Sum, TextField, Value
-from django.db.models.functions import Cast, Coalesce
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import PatientAccount, Person
@@ -66,6 +65,127 @@ def compliance_overrides(policy_overrides: dict[str, Any] | None) -> dict[str, A
     return dict((policy_overrides or {}).get("compliance") or {})
 
 
+def _json(value: Any) -> dict[str, Any]:
+    # A raw cursor leaves jsonb as text (Django's JSONField decodes it, and we bypass the fields here).
+    if value is None:
+        return {}
+    return json.loads(value) if isinstance(value, str) else dict(value)
+
+
+# The records the facts are built from, as SQL over the tables of the models reached through accounts'
+# relations (compliance sits below contacts in the import layers, so the table names come from those
+# relations, not from imports). Raw SQL because these reads run for every workspace page, every queue
+# page's marks and every attempt logged: the ORM spent more time compiling the eleven queries than
+# PostgreSQL spent answering them. `%(ids)s` is the guarantors, `%(people)s` them and their related
+# parties; one statement text each whatever the number of guarantors (`= ANY`), so each is prepared once.
+_SQL = {
+    "related": """
+        SELECT r.consumer_id, r.person_id, r.relation, p.first_name, p.last_name
+          FROM {related} r JOIN {person} p ON p.id = r.person_id
+         WHERE r.consumer_id = ANY(%(ids)s) ORDER BY r.id""",
+    "phones": """
+        SELECT ph.person_id, ph.id, ph.number::text, ph.kind, ph.autodialer_consent, ph.autodialer_consent_at,
+               ph.sms_consent, ph.sms_consent_at, ph.consent_revoked_at
+          FROM {phone} ph WHERE ph.person_id = ANY(%(people)s) ORDER BY ph.id""",
+    "emails": """
+        SELECT e.person_id, e.id, e.address FROM {email} e
+         WHERE e.person_id = ANY(%(people)s) ORDER BY e.id""",
+    "addresses": """
+        SELECT ad.person_id, ad.state, ad.zip_code, ad.time_zone, ad.city, ad.created_at FROM {address} ad
+         WHERE ad.person_id = ANY(%(ids)s) ORDER BY ad.person_id, ad.created_at, ad.id""",
+    "debts": """
+        SELECT a.id, a.guarantor_id, a.client_id, c.name, c.kind, c.nonprofit_501r, c.policy_overrides,
+               coalesce((SELECT sum(le.amount) FROM {ledger} le
+                          WHERE le.account_id = a.id AND le.effective_date <= a.placement_date), 0.00),
+               a.service_date_from, a.first_statement_date, a.first_delinquency_date, a.placement_date
+          FROM {account} a JOIN {client} c ON c.id = a.client_id
+         WHERE a.guarantor_id = ANY(%(ids)s) ORDER BY a.id""",
+    # One row per attempt and account it concerned; `since` NULL reads the whole history.
+    "attempts": """
+        SELECT aa.contactattempt_id, aa.patientaccount_id, a.guarantor_id, t.person_id, t.channel,
+               t.direction, t.phone_id, t.email_id, t.disposition, t.occurred_at, t.details
+          FROM {attempt_accounts} aa
+          JOIN {attempt} t ON t.id = aa.contactattempt_id
+          JOIN {account} a ON a.id = aa.patientaccount_id
+         WHERE a.guarantor_id = ANY(%(ids)s)
+           AND (%(since)s::timestamptz IS NULL OR t.occurred_at >= %(since)s::timestamptz)
+         ORDER BY aa.contactattempt_id, aa.patientaccount_id""",
+    "preference_accounts": """
+        SELECT pa.contactpreference_id, pa.patientaccount_id
+          FROM {preference_accounts} pa JOIN {preference} cp ON cp.id = pa.contactpreference_id
+         WHERE cp.person_id = ANY(%(people)s) ORDER BY pa.id""",
+    "preferences": """
+        SELECT cp.person_id, cp.id, cp.kind, cp.phone_id, cp.email_id, cp.details, cp.occurred_at
+          FROM {preference} cp WHERE cp.person_id = ANY(%(people)s) ORDER BY cp.id""",
+    "notices": """
+        SELECT a.guarantor_id, a.id, n.id, n.kind, n.details, n.occurred_at
+          FROM {notice_accounts} na
+          JOIN {notice} n ON n.id = na.accountnotice_id
+          JOIN {account} a ON a.id = na.patientaccount_id
+         WHERE a.guarantor_id = ANY(%(ids)s) ORDER BY n.id, a.id""",
+    "payments": """
+        SELECT a.guarantor_id, a.id, le.amount, le.effective_date
+          FROM {account} a JOIN {ledger} le ON le.account_id = a.id
+         WHERE a.guarantor_id = ANY(%(ids)s) AND le.kind = 'patient_payment'
+           AND NOT EXISTS (SELECT 1 FROM {ledger} r WHERE r.reverses_id = le.id)
+         ORDER BY le.id""",
+    # Holds open at `now` (a desk decision lifted the others), and how a bankruptcy ended.
+    "holds": """
+        SELECT h.kind, h.medium, h.received_on, h.placed_at, h.details, h.account_id, a.guarantor_id,
+               h.released_at, h.release_reason
+          FROM {hold} h JOIN {account} a ON a.id = h.account_id
+         WHERE a.guarantor_id = ANY(%(ids)s)
+           AND (h.released_at IS NULL OR h.released_at > %(now)s OR h.kind = 'bankruptcy')
+         ORDER BY h.id""",
+}
+
+
+@functools.cache
+def _sql(name: str) -> str:
+    def table(model: Any) -> str:
+        return connection.ops.quote_name(model._meta.db_table)
+
+    attempt = Person.contact_attempts.rel.related_model
+    preference = Person.contact_preferences.rel.related_model
+    notice = PatientAccount.compliance_notices.rel.related_model
+    return _SQL[name].format(
+        person=table(Person),
+        account=table(PatientAccount),
+        client=table(PatientAccount.client.field.related_model),
+        ledger=table(PatientAccount.ledger_entries.rel.related_model),
+        related=table(Person.related_parties.rel.related_model),
+        phone=table(Person.phones.rel.related_model),
+        email=table(Person.emails.rel.related_model),
+        address=table(Person.addresses.rel.related_model),
+        attempt=table(attempt),
+        attempt_accounts=table(attempt.accounts.through),
+        preference=table(preference),
+        preference_accounts=table(preference.accounts.through),
+        notice=table(notice),
+        notice_accounts=table(notice.accounts.through),
+        hold=table(Hold),
+    )
+
+
+class _Reads:
+    """The reads of facts_for_guarantors for one set of guarantors."""
+
+    def __init__(self, ids: list[int]) -> None:
+        self.ids = ids
+
+    def rows(self, name: str, arg: Any = None) -> list[tuple]:
+        params: dict[str, Any] = {"ids": self.ids}
+        if name == "attempts":
+            params["since"] = arg
+        elif name == "holds":
+            params["now"] = arg
+        elif arg is not None:
+            params["people"] = list(arg)
+        with connection.cursor() as cursor:
+            cursor.execute(_sql(name), params)
+            return cursor.fetchall()
+
+
 def facts_for_guarantors(
     guarantor_ids: Iterable[int],
     *,
@@ -85,17 +205,11 @@ def facts_for_guarantors(
     ids = sorted(set(guarantor_ids))
     if not ids:
         return {}
-    people = Person.objects.filter(pk__in=ids)
+    reads = _Reads(ids)
     # Others the desk may reach about these consumers' accounts (spouses, attorneys, third parties).
     others: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
     related_of: dict[int, list[int]] = defaultdict(list)
-    for consumer, other, relation, first, last in people.filter(related_parties__isnull=False).values_list(
-        "pk",
-        "related_parties__person_id",
-        "related_parties__relation",
-        "related_parties__person__first_name",
-        "related_parties__person__last_name",
-    ):
+    for consumer, other, relation, first, last in reads.rows("related"):
         others[consumer].append((other, relation, f"{first} {last}".strip()))
         related_of[other].append(consumer)
 
@@ -105,24 +219,14 @@ def facts_for_guarantors(
         mine = [(person, "")] if person in ids else []
         return mine + [(consumer, consumer_id(person)) for consumer in related_of.get(person, ())]
 
-    everyone = Person.objects.filter(pk__in=set(ids) | set(related_of))
+    everyone = sorted(set(ids) | set(related_of))
     phones: dict[int, list[F.Phone]] = defaultdict(list)
     events: dict[int, list[F.Event]] = defaultdict(list)
-    for person, pk, number, kind, consent, consent_at, sms, sms_at, revoked_at in everyone.filter(
-        phones__isnull=False
-    ).values_list(
-        "pk",
-        "phones__pk",
-        Cast("phones__number", TextField()),  # the E.164 text, not a parsed PhoneNumber
-        "phones__kind",
-        "phones__autodialer_consent",
-        "phones__autodialer_consent_at",
-        "phones__sms_consent",
-        "phones__sms_consent_at",
-        "phones__consent_revoked_at",
+    for person, pk, number, kind, consent, consent_at, sms, sms_at, revoked_at in reads.rows(
+        "phones", everyone
     ):
         phones[person].append(
-            F.Phone(id=phone_id(pk), number=str(number), kind=kind, zones=cal.phone_zones_for(str(number)))
+            F.Phone(id=phone_id(pk), number=number, kind=kind, zones=cal.phone_zones_for(number))
         )
         for consumer, who in owners(person):
             if consent and consent_at is not None:
@@ -139,23 +243,10 @@ def facts_for_guarantors(
             if revoked_at is not None:
                 events[consumer].append(F.TcpaRevocation(at=revoked_at, to=phone_id(pk)))
     emails: dict[int, list[F.Email]] = defaultdict(list)
-    for person, pk, address in everyone.filter(emails__isnull=False).values_list(
-        "pk", "emails__pk", "emails__address"
-    ):
+    for person, pk, address in reads.rows("emails", everyone):
         emails[person].append(F.Email(id=email_id(pk), address=address))
     addresses: dict[int, F.Address] = {}
-    for person, state, zip_code, zone, city, created_at in (
-        people.filter(addresses__isnull=False)
-        .values_list(
-            "pk",
-            "addresses__state",
-            "addresses__zip_code",
-            "addresses__time_zone",
-            "addresses__city",
-            "addresses__created_at",
-        )
-        .order_by("pk", "addresses__created_at", "addresses__pk")
-    ):
+    for person, state, zip_code, zone, city, created_at in reads.rows("addresses"):
         address = F.Address(
             state=state,
             zone=zone,
@@ -174,28 +265,7 @@ def facts_for_guarantors(
     clients: dict[int, dict[int, F.Client]] = defaultdict(dict)
     # A debt's balance for the engine is the balance it was placed with (CR-02's "initial reported
     # balance"): the ledger up to the placement date, not what is left after payments.
-    placed_balance = Coalesce(
-        Sum("ledger_entries__amount", filter=Q(ledger_entries__effective_date__lte=Field("placement_date"))),
-        Value(Decimal("0.00")),
-    )
-    for row in (
-        PatientAccount.objects.filter(guarantor_id__in=ids)
-        .annotate(placed_balance=placed_balance)
-        .values_list(
-            "pk",
-            "guarantor_id",
-            "client_id",
-            "client__name",
-            "client__kind",
-            "client__nonprofit_501r",
-            "client__policy_overrides",
-            "placed_balance",
-            "service_date_from",
-            "first_statement_date",
-            "first_delinquency_date",
-            "placement_date",
-        )
-    ):
+    for row in reads.rows("debts"):
         (
             pk,
             person,
@@ -223,32 +293,21 @@ def facts_for_guarantors(
             )
         )
         clients[person][client_id] = F.Client(
-            kind=kind, nonprofit_501r=nonprofit, settings=compliance_overrides(overrides), id=str(client_id)
+            kind=kind,
+            nonprofit_501r=nonprofit,
+            settings=compliance_overrides(_json(overrides)),
+            id=str(client_id),
         )
     # Contact attempts about these consumers' accounts, whoever was reached, through the relations
     # (compliance sits below contacts in the import layers): one row per attempt and account.
-    window = {} if history is None else {"contactattempt__occurred_at__gte": now - history}
+    since = None if history is None else now - history
     attempts: dict[tuple[int, int], list] = {}
-    for row in PatientAccount.contact_attempts.through.objects.filter(
-        patientaccount__guarantor_id__in=ids, **window
-    ).values_list(
-        "contactattempt_id",
-        "patientaccount_id",
-        "patientaccount__guarantor_id",
-        "contactattempt__person_id",
-        "contactattempt__channel",
-        "contactattempt__direction",
-        "contactattempt__phone_id",
-        "contactattempt__email_id",
-        "contactattempt__disposition",
-        "contactattempt__occurred_at",
-        "contactattempt__details",
-    ):
+    for row in reads.rows("attempts", since):
         attempt, account, consumer = row[0], row[1], row[2]
         attempts.setdefault((attempt, consumer), [row, []])[1].append(str(account))
     for (_, consumer), (row, debts_of_attempt) in attempts.items():
         _, _, _, reached, channel, direction, phone, email, disposition, at, details = row
-        details = details or {}
+        details = _json(details)
         events[consumer].append(
             F.Attempt(
                 at=at,
@@ -265,27 +324,15 @@ def facts_for_guarantors(
                 remedy=details.get("remedy"),
             )
         )
-    _read_preferences(everyone, owners, events)
-    _read_notices(ids, events)
-    _read_payments(ids, {p: a.zone for p, a in addresses.items()}, events)
+    _read_preferences(reads, everyone, owners, events)
+    _read_notices(reads, events)
+    _read_payments(reads, {p: a.zone for p, a in addresses.items()}, events)
     # Holds open at `now` (a desk decision lifted the others), and how a bankruptcy ended.
-    for kind, medium, received_on, placed_at, details, account_id, person, released_at, reason in (
-        Hold.objects.filter(account__guarantor_id__in=ids)
-        .filter(Q(released_at__isnull=True) | Q(released_at__gt=now) | Q(kind=Hold.Kind.BANKRUPTCY))
-        .values_list(
-            "kind",
-            "medium",
-            "received_on",
-            "placed_at",
-            "details",
-            "account_id",
-            "account__guarantor_id",
-            "released_at",
-            "release_reason",
-        )
+    for kind, medium, received_on, placed_at, details, account_id, person, released_at, reason in reads.rows(
+        "holds", now
     ):
         zone = addresses[person].zone
-        event = _hold_event(kind, medium, received_on, placed_at, details or {}, str(account_id), zone)
+        event = _hold_event(kind, medium, received_on, placed_at, _json(details), str(account_id), zone)
         if event is not None:
             events[person].append(event)
         if kind == Hold.Kind.BANKRUPTCY and released_at is not None and reason in ("discharged", "dismissed"):
@@ -331,27 +378,17 @@ def _instant(text: str | None) -> dt.datetime | None:
 
 
 def _read_preferences(
-    people: Any, owners: Callable[[int], list[tuple[int, str]]], events: dict[int, list[F.Event]]
+    reads: _Reads,
+    people: list[int],
+    owners: Callable[[int], list[tuple[int, str]]],
+    events: dict[int, list[F.Event]],
 ) -> None:
     """Consents, inconvenient times, opt-outs, TCPA revocations and reassigned numbers."""
-    preference_model = Person.contact_preferences.rel.related_model  # compliance does not import contacts
     scoped: dict[int, list[str]] = defaultdict(list)
-    for pref, account in preference_model.accounts.through.objects.filter(
-        contactpreference__person__in=people
-    ).values_list("contactpreference_id", "patientaccount_id"):
+    for pref, account in reads.rows("preference_accounts", people):
         scoped[pref].append(str(account))
-    for person, pk, kind, phone, email, details, at in people.filter(
-        contact_preferences__isnull=False
-    ).values_list(
-        "pk",
-        "contact_preferences__pk",
-        "contact_preferences__kind",
-        "contact_preferences__phone_id",
-        "contact_preferences__email_id",
-        "contact_preferences__details",
-        "contact_preferences__occurred_at",
-    ):
-        d = details or {}
+    for person, pk, kind, phone, email, details, at in reads.rows("preferences", people):
+        d = _json(details)
         to = phone_id(phone) if phone else email_id(email) if email else None
         for consumer, who in owners(person):
             event = _preference_event(kind, d, at, who, to, tuple(scoped.get(pk, ())))
@@ -394,20 +431,11 @@ def _preference_event(
     return None  # pragma: no cover - the model's choices
 
 
-def _read_notices(ids: list[int], events: dict[int, list[F.Event]]) -> None:
+def _read_notices(reads: _Reads, events: dict[int, list[F.Event]]) -> None:
     """What the desk sent or furnished and what the consumer asked for (compliance.AccountNotice)."""
     found: dict[int, tuple[int, str, dict, dt.datetime, list[str]]] = {}
-    for person, account, pk, kind, details, at in PatientAccount.objects.filter(
-        guarantor_id__in=ids, compliance_notices__isnull=False
-    ).values_list(
-        "guarantor_id",
-        "pk",
-        "compliance_notices__pk",
-        "compliance_notices__kind",
-        "compliance_notices__details",
-        "compliance_notices__occurred_at",
-    ):
-        found.setdefault(pk, (person, kind, details or {}, at, []))[4].append(str(account))
+    for person, account, pk, kind, details, at in reads.rows("notices"):
+        found.setdefault(pk, (person, kind, _json(details), at, []))[4].append(str(account))
     for person, kind, d, at, debts in found.values():
         accounts = tuple(sorted(debts))
         if kind == "original_creditor_request":
@@ -431,12 +459,10 @@ def _read_notices(ids: list[int], events: dict[int, list[F.Event]]) -> None:
         events[person].append(event)
 
 
-def _read_payments(ids: list[int], zones: dict[int, str], events: dict[int, list[F.Event]]) -> None:
+def _read_payments(reads: _Reads, zones: dict[int, str], events: dict[int, list[F.Event]]) -> None:
     """The consumer's payments, from the ledger, on their effective dates (a returned payment's reversal
     cancels it)."""
-    for person, account, amount, day in PatientAccount.objects.filter(
-        guarantor_id__in=ids, ledger_entries__kind="patient_payment", ledger_entries__reversed_by__isnull=True
-    ).values_list("guarantor_id", "pk", "ledger_entries__amount", "ledger_entries__effective_date"):
+    for person, account, amount, day in reads.rows("payments"):
         at = cal.start_of_day(day, zones[person])
         events[person].append(F.Payment(at=at, date_only=True, debts=(str(account),), amount=-amount))
 
