@@ -8,7 +8,8 @@ queue: the collector's queue page (50 rows with their reasons); target p95 <= 2 
 workspace: the account workspace of random accounts of the collector's team; target p95 <= 100 ms.
 Needs `wrk` and a scored database (`manage.py queue_rescore`). BENCH_USER (default collector1),
 BENCH_SECONDS (default 30), BENCH_WORKERS (gunicorn workers, default 2), BENCH_ROUNDS (default 2),
-BENCH_THINK_MS (default 0: each of the 16 clients waits this long between its pages, like a person).
+BENCH_THINK_MS (default 0, a closed loop by wrk; else 16 people (`users`) who each read a page for
+0.5-1.5 x this long before opening the next: the baselines stay wrk closed loops).
 """
 
 from __future__ import annotations
@@ -34,12 +35,17 @@ os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 60)
 LUA = """
 local paths = {}
 for line in io.lines("%(paths)s") do paths[#paths + 1] = line end
-math.randomseed(7)
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
+init = function(args)
+  -- Each wrk thread its own random sequence: the same seed would send the same pages at the same moments.
+  math.randomseed(7 + 1000 * (id or 0))
+end
 request = function()
   return wrk.format("GET", paths[math.random(#paths)], {["Cookie"] = "sessionid=%(session)s"})
-end
-delay = function()
-  return %(think_ms)d
 end
 done = function(summary, latency, requests)
   io.write(string.format("RESULT %%d %%d %%.2f %%.2f %%.2f %%.2f %%d\\n", summary.requests,
@@ -78,6 +84,63 @@ def wrk(base: str, script: Path, seconds: int) -> dict:
     }
 
 
+def users(base: str, paths: list[str], session: str, seconds: int, think_ms: int, count: int = 16) -> dict:
+    """`count` people at work: each opens a page, reads it for a while (uniformly between half and one
+    and a half times `think_ms`), opens the next. They start at random moments in the first think time.
+
+    Not wrk: wrk connects first and then waits out the pause on the open connection, and a gunicorn sync
+    worker that has accepted it waits with it, so wrk's pauses would measure workers idling on silent
+    sockets. In production a proxy hands gunicorn whole requests; here each page is a new connection
+    that sends its request at once (urllib, one thread per person; the client's own time is ~0.3 ms)."""
+    import threading
+
+    latencies: list[float] = []
+    errors = 0
+    start = time.monotonic()
+    stop = start + think_ms / 1000 + seconds
+
+    def person(k: int) -> None:
+        nonlocal errors
+        rng = random.Random(7000 + k)
+        time.sleep(rng.uniform(0, think_ms / 1000))
+        while time.monotonic() < stop:
+            request = urllib.request.Request(
+                base + rng.choice(paths), headers={"Cookie": f"sessionid={session}"}
+            )
+            began = time.monotonic()
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    response.read()
+                    ok = response.status == 200
+            except OSError:
+                ok = False
+            if time.monotonic() >= start + think_ms / 1000:  # after everyone has started
+                latencies.append((time.monotonic() - began) * 1000)
+                errors += not ok
+            time.sleep(think_ms / 1000 * rng.uniform(0.5, 1.5))
+
+    crowd = [threading.Thread(target=person, args=(k,)) for k in range(count)]
+    for t in crowd:
+        t.start()
+    for t in crowd:
+        t.join()
+    latencies.sort()
+    n = len(latencies)
+
+    def pct(q: float) -> float:
+        return round(latencies[min(n - 1, int(n * q))], 2)
+
+    return {
+        "requests": n,
+        "req_per_s": round(n / seconds, 1),
+        "p50_ms": pct(0.50),
+        "p95_ms": pct(0.95),
+        "p99_ms": pct(0.99),
+        "max_ms": round(latencies[-1], 2),
+        "non_2xx": errors,
+    }
+
+
 def page_paths(page: str, user) -> list[str]:
     from accounts.selectors import accounts_visible_to
 
@@ -111,10 +174,9 @@ def main() -> None:
     for name, paths in (*baselines, (page, page_paths(page, user))):
         (work / f"{name}.txt").write_text("".join(f"{p}\n" for p in paths))
         scripts[name] = work / f"{name}.lua"
-        # Think time (BENCH_THINK_MS) between one user's pages: 0 is a closed loop, every client asking
-        # again the moment it is answered (a throughput test, not sixteen people at work).
-        think = think_ms if name == page else 0
-        scripts[name].write_text(LUA % {"paths": work / f"{name}.txt", "session": session, "think_ms": think})
+        # wrk runs closed loops: every client asks again the moment it is answered (a throughput test,
+        # not sixteen people at work; with BENCH_THINK_MS the page is measured by `users` instead).
+        scripts[name].write_text(LUA % {"paths": work / f"{name}.txt", "session": session})
 
     port = free_port()
     env = {
@@ -162,11 +224,17 @@ def main() -> None:
             with urllib.request.urlopen(request, timeout=10) as response:
                 if response.status != 200 or PAGES[name] not in response.read().decode():
                     raise SystemExit(f"the bench session does not reach {first}")
-            wrk(base, scripts[name], 3)  # warm every worker's connection and template cache
+            # Warm every worker (connection, prepared statements, templates, phone metadata) without
+            # pauses: a worker's first pages are several times slower and are not what is measured.
+            wrk(base, scripts[name], 5)
         # Alternate the two so that load from anything else on the machine hits both alike.
         for _ in range(rounds):
             for name in scripts:
-                results[name].append(wrk(base, scripts[name], seconds))
+                if name == page and think_ms:
+                    paths = (work / f"{name}.txt").read_text().split()
+                    results[name].append(users(base, paths, session, seconds, think_ms))
+                else:
+                    results[name].append(wrk(base, scripts[name], seconds))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(20)
