@@ -23,6 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "collections_desk.settings.dev")
+# As in production: with DEBUG on, Django formats and keeps every query it runs.
+os.environ.setdefault("DEBUG", "0")
 
 
 def main() -> None:
