@@ -6,7 +6,7 @@ of a queue page, with their histories read from the database, in batch.
 For BENCH_PAGES (default 40) different pages of BENCH_TEAM's accounts (50 accounts each, taken in
 priority order from row BENCH_OFFSET on, so every page has new guarantors and nothing is cached between
 them in Python; a new BENCH_OFFSET also reads rows PostgreSQL has not cached yet):
-the time of `compliance.selectors.call_decisions` (facts from the database: 8 queries, plus the engine)
+the time of `compliance.selectors.call_decisions` (facts: 11 queries; the phones to dial: 1; the engine)
 and, separately, of the engine alone on the same facts. Target ([compliance] issue): >= 1,000
 decisions/s, i.e. 50 rows with their histories in <= 50 ms.
 """
