@@ -168,21 +168,14 @@ def _sql(name: str) -> str:
 
 
 class _Reads:
-    """The reads of facts_for_guarantors for one set of guarantors."""
+    """The reads of facts_for_guarantors for one set of guarantors (`ids`)."""
 
     def __init__(self, ids: list[int]) -> None:
         self.ids = ids
 
-    def rows(self, name: str, arg: Any = None) -> list[tuple]:
-        params: dict[str, Any] = {"ids": self.ids}
-        if name == "attempts":
-            params["since"] = arg
-        elif name == "holds":
-            params["now"] = arg
-        elif arg is not None:
-            params["people"] = list(arg)
+    def rows(self, name: str, **params: Any) -> list[tuple]:
         with connection.cursor() as cursor:
-            cursor.execute(_sql(name), params)
+            cursor.execute(_sql(name), {"ids": self.ids, **params})
             return cursor.fetchall()
 
 
@@ -223,7 +216,7 @@ def facts_for_guarantors(
     phones: dict[int, list[F.Phone]] = defaultdict(list)
     events: dict[int, list[F.Event]] = defaultdict(list)
     for person, pk, number, kind, consent, consent_at, sms, sms_at, revoked_at in reads.rows(
-        "phones", everyone
+        "phones", people=everyone
     ):
         phones[person].append(
             F.Phone(id=phone_id(pk), number=number, kind=kind, zones=cal.phone_zones_for(number))
@@ -243,7 +236,7 @@ def facts_for_guarantors(
             if revoked_at is not None:
                 events[consumer].append(F.TcpaRevocation(at=revoked_at, to=phone_id(pk)))
     emails: dict[int, list[F.Email]] = defaultdict(list)
-    for person, pk, address in reads.rows("emails", everyone):
+    for person, pk, address in reads.rows("emails", people=everyone):
         emails[person].append(F.Email(id=email_id(pk), address=address))
     addresses: dict[int, F.Address] = {}
     for person, state, zip_code, zone, city, created_at in reads.rows("addresses"):
@@ -302,7 +295,7 @@ def facts_for_guarantors(
     # (compliance sits below contacts in the import layers): one row per attempt and account.
     since = None if history is None else now - history
     attempts: dict[tuple[int, int], list] = {}
-    for row in reads.rows("attempts", since):
+    for row in reads.rows("attempts", since=since):
         attempt, account, consumer = row[0], row[1], row[2]
         attempts.setdefault((attempt, consumer), [row, []])[1].append(str(account))
     for (_, consumer), (row, debts_of_attempt) in attempts.items():
@@ -329,7 +322,7 @@ def facts_for_guarantors(
     _read_payments(reads, {p: a.zone for p, a in addresses.items()}, events)
     # Holds open at `now` (a desk decision lifted the others), and how a bankruptcy ended.
     for kind, medium, received_on, placed_at, details, account_id, person, released_at, reason in reads.rows(
-        "holds", now
+        "holds", now=now
     ):
         zone = addresses[person].zone
         event = _hold_event(kind, medium, received_on, placed_at, _json(details), str(account_id), zone)
@@ -385,9 +378,9 @@ def _read_preferences(
 ) -> None:
     """Consents, inconvenient times, opt-outs, TCPA revocations and reassigned numbers."""
     scoped: dict[int, list[str]] = defaultdict(list)
-    for pref, account in reads.rows("preference_accounts", people):
+    for pref, account in reads.rows("preference_accounts", people=people):
         scoped[pref].append(str(account))
-    for person, pk, kind, phone, email, details, at in reads.rows("preferences", people):
+    for person, pk, kind, phone, email, details, at in reads.rows("preferences", people=people):
         d = _json(details)
         to = phone_id(phone) if phone else email_id(email) if email else None
         for consumer, who in owners(person):
