@@ -1,5 +1,6 @@
 """A page under load against a bare one-query view, in the same gunicorn and the same run: p50/p95/p99
-latency and req/s with 16 concurrent clients (wrk), one collector's session, on the 1M-account data.
+latency and req/s with 16 concurrent clients (wrk closed loops, or with BENCH_THINK_MS 16 people pausing
+between pages), one collector's session, on the 1M-account data.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cd_bench .venv/bin/python bench/pages.py queue
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cd_bench .venv/bin/python bench/pages.py workspace
