@@ -143,12 +143,8 @@ def _leave_arrangement(account: PatientAccount, actor: Any, reason: str) -> None
         account_status_change(account=account, to=AccountStatus.ACTIVE, actor=actor, reason=reason)
 
 
-@transaction.atomic
-def plan_decide(*, plan_id: int, actor: Any, approve: bool, reason: str = "") -> PaymentPlan:
-    """A manager of the account's team (or an admin) approves or denies a plan outside policy; a denial
-    needs a reason. Collectors: PermissionDenied; other teams: 404."""
-    if not (getattr(actor, "is_manager_role", False) or getattr(actor, "is_admin_role", False)):
-        raise PermissionDenied
+def _plan_locked(*, plan_id: int, actor: Any) -> PaymentPlan:
+    """The plan, locked for the decision about it, if its account is one the actor may see (else 404)."""
     plan = (
         PaymentPlan.objects.select_for_update()
         .filter(pk=plan_id, account__in=accounts_visible_to(actor))
@@ -157,6 +153,16 @@ def plan_decide(*, plan_id: int, actor: Any, approve: bool, reason: str = "") ->
     )
     if plan is None:
         raise Http404("No such plan")
+    return plan
+
+
+@transaction.atomic
+def plan_decide(*, plan_id: int, actor: Any, approve: bool, reason: str = "") -> PaymentPlan:
+    """A manager of the account's team (or an admin) approves or denies a plan outside policy; a denial
+    needs a reason. Collectors: PermissionDenied; other teams: 404."""
+    if not (getattr(actor, "is_manager_role", False) or getattr(actor, "is_admin_role", False)):
+        raise PermissionDenied
+    plan = _plan_locked(plan_id=plan_id, actor=actor)
     if plan.state != PaymentPlan.State.PENDING_APPROVAL:
         raise ValidationError("This plan is not waiting for a decision.", code="decided")
     if not approve and not reason.strip():
@@ -470,14 +476,7 @@ def plan_cancel(*, plan_id: int, actor: Any, reason: str) -> PaymentPlan:
     payments already received stay on the ledger."""
     if not reason.strip():
         raise ValidationError("Say why the plan is cancelled.", code="reason")
-    plan = (
-        PaymentPlan.objects.select_for_update()
-        .filter(pk=plan_id, account__in=accounts_visible_to(actor))
-        .select_related("account")
-        .first()
-    )
-    if plan is None:
-        raise Http404("No such plan")
+    plan = _plan_locked(plan_id=plan_id, actor=actor)
     if plan.state not in (*IN_FORCE, PaymentPlan.State.PENDING_APPROVAL):
         raise ValidationError("Only a plan in force or waiting for approval can be cancelled.", code="state")
     plan.installments.exclude(state=Installment.State.PAID).update(state=Installment.State.CANCELLED)
