@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from desk.models import Lease, Queue
+from desk.models import QUEUE_FIELDS, Lease, Queue
 from desk.scoring import FACTORS
 
 
@@ -33,19 +33,7 @@ class WeightsForm(forms.Form):
 class QueueForm(forms.ModelForm):
     class Meta:
         model = Queue
-        fields = [
-            "name",
-            "team",
-            "client",
-            "status",
-            "balance_min",
-            "balance_max",
-            "age_min_days",
-            "age_max_days",
-            "state",
-            "order_by",
-            "is_active",
-        ]
+        fields = list(QUEUE_FIELDS)
         labels = {"is_active": "Active (collectors can work it)"}
 
     def __init__(self, *args: Any, teams: Any, **kwargs: Any) -> None:

@@ -100,6 +100,22 @@ class Queue(models.Model):
         return f"{self.name} ({self.team})"
 
 
+# What a manager may change on a saved queue (desk.services.queue_update, desk.forms.QueueForm).
+QUEUE_FIELDS = (
+    "name",
+    "team",
+    "client",
+    "status",
+    "balance_min",
+    "balance_max",
+    "age_min_days",
+    "age_max_days",
+    "state",
+    "order_by",
+    "is_active",
+)
+
+
 class ReleaseReason(models.TextChoices):
     FINISHED = "finished", "Finished"
     NEXT = "next", "Moved to the next account"

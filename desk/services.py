@@ -22,7 +22,15 @@ from django.utils import timezone
 from accounts.selectors import accounts_visible_to
 from audit.context import current_ip
 from audit.services import audit_record
-from desk.models import WORKABLE_STATUSES, Lease, PriorityWeights, Queue, QueueOrder, ReleaseReason
+from desk.models import (
+    QUEUE_FIELDS,
+    WORKABLE_STATUSES,
+    Lease,
+    PriorityWeights,
+    Queue,
+    QueueOrder,
+    ReleaseReason,
+)
 from desk.scoring import FACTOR_NAMES, RPC_RESET_DISPOSITIONS, callback_dominance_gap
 from desk.selectors import (
     ORDER_SQL,
@@ -663,21 +671,6 @@ def queue_create(*, actor: Any, team: Any, name: str, **filters: Any) -> Queue:
             data={"queue_id": queue.pk, "team_id": team.pk},
         )
     return queue
-
-
-QUEUE_FIELDS = (
-    "name",
-    "team",
-    "client",
-    "status",
-    "balance_min",
-    "balance_max",
-    "age_min_days",
-    "age_max_days",
-    "state",
-    "order_by",
-    "is_active",
-)
 
 
 def queue_update(*, actor: Any, queue_id: int, **changes: Any) -> Queue:
