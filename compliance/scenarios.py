@@ -481,15 +481,21 @@ def _address(r: _Reader, raw: Mapping, where: str, zone_name: str | None) -> Sce
     )
 
 
+def _contact_id(r: _Reader, item: Mapping, where: str, contacts: dict, pid: str, kind: str) -> str:
+    """A phone's or email's id, unique across the scenario, registered as `pid`'s."""
+    cid = r.text(item.get("id"), f"{where}.id", required=True)
+    if cid in contacts:
+        raise r.fail(f"{where}.id", f"duplicate contact id {cid!r}")
+    contacts[cid] = (pid, kind)
+    return cid
+
+
 def _person(r: _Reader, raw: Mapping, where: str, pid: str, relation: str, contacts: dict) -> ScenarioPerson:
     phones = []
     for i, item in enumerate(r.seq(raw.get("phones"), f"{where}.phones")):
         w = f"{where}.phones[{i}]"
         item = r.mapping(item, w)
-        cid = r.text(item.get("id"), f"{w}.id", required=True)
-        if cid in contacts:
-            raise r.fail(f"{w}.id", f"duplicate contact id {cid!r}")
-        contacts[cid] = (pid, "phone")
+        cid = _contact_id(r, item, w, contacts, pid, "phone")
         number = r.text(item.get("number"), f"{w}.number", required=True)
         try:
             parsed = phonenumbers.parse(number, "US")
@@ -502,10 +508,7 @@ def _person(r: _Reader, raw: Mapping, where: str, pid: str, relation: str, conta
     for i, item in enumerate(r.seq(raw.get("emails"), f"{where}.emails")):
         w = f"{where}.emails[{i}]"
         item = r.mapping(item, w)
-        cid = r.text(item.get("id"), f"{w}.id", required=True)
-        if cid in contacts:
-            raise r.fail(f"{w}.id", f"duplicate contact id {cid!r}")
-        contacts[cid] = (pid, "email")
+        cid = _contact_id(r, item, w, contacts, pid, "email")
         address = r.text(item.get("address"), f"{w}.address", required=True)
         if "@" not in address:
             raise r.fail(f"{w}.address", f"not an email address: {_show(address)}")
