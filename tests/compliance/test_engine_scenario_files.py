@@ -119,6 +119,11 @@ def test_base_file_is_valid_and_passes(tmp_path):
             "T15.yaml: checks[0].next_allowed: not an ISO 8601 time: 'tomorrow'",
         ),
         ("dofd: 2025-03-01", "dofd: 2025-13-01", "T15.yaml: debts[0].dofd: not an ISO 8601 date"),
+        (
+            "{id: personal, address",
+            "{id: mobile, address",
+            "T15.yaml: consumer.emails[0].id: duplicate contact id 'mobile'",
+        ),
     ],
 )
 def test_invalid_file_names_the_file_and_the_field(tmp_path, old, new, message):
