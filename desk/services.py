@@ -255,7 +255,10 @@ def _compact(sql: str) -> str:
 #  * expired/lease/held: close the picked account's expired lease (if any) at its expiry, insert the
 #    new lease (reading `expired` and `released` first, so the old leases have left the partial unique
 #    indexes before the new row is checked against them), and mark the priority row held.
-#  * audit: one event per lease released, expired and claimed, as audit_record writes them.
+#  * audit: as audit_record writes them, one event per "work next": desk.lease.claimed, with the lease
+#    it released (`released`) if any; desk.lease.released
+#    only when nothing was left to claim; desk.lease.expired for someone else's lapsed lease it closed.
+#    (The lease rows keep the whole history; a second event per claim was a fifth of its WAL.)
 # `held_until <= now` also means "ended no later than now" for a released row (see _release), and the
 # lease starts at that same `now`: the history can never show two holds of an account overlapping.
 # The account handed out: in priority order the higher score (a due callback carries its weight); in
@@ -287,7 +290,9 @@ picked AS (
 ),""")
 
 _CLAIM_LOCK = 0x6C65  # advisory lock class of claim-next ("le"), keyed by the claiming user
-
+_CLAIM_PREAMBLE = (
+    "SELECT set_config('plan_cache_mode', 'force_generic_plan', true), pg_advisory_xact_lock(%s, %s)"
+)
 _CLAIM_SQL = _compact("""
 WITH mine AS (
     SELECT p.account_id FROM desk_accountpriority p
@@ -308,7 +313,6 @@ unheld AS (
     UPDATE desk_accountpriority p SET lease_id = NULL, held_until = r.released_at
       FROM released r
      WHERE p.account_id = r.account_id AND p.lease_id = r.id
-    RETURNING p.account_id
 ),
 due AS (
     SELECT p.account_id, 0 AS half, p.score + coalesce(
@@ -354,7 +358,6 @@ held AS (
     UPDATE desk_accountpriority p SET lease_id = lease.id, held_until = lease.expires_at
       FROM lease
      WHERE p.account_id = lease.account_id
-    RETURNING p.account_id
 ),
 audit AS (
     INSERT INTO audit_auditevent (created_at, actor_id, action, account_id, data, ip)
@@ -362,20 +365,21 @@ audit AS (
            jsonb_build_object('lease_id', r.id, 'reason', r.release_reason, 'skip_reason', '',
                               'holder_id', %(user)s), %(ip)s::inet
       FROM released r
+     WHERE NOT EXISTS (SELECT 1 FROM lease)
     UNION ALL
     SELECT %(now)s, NULL, 'desk.lease.expired', e.account_id,
            jsonb_build_object('lease_id', e.id, 'holder_id', e.holder_id), %(ip)s::inet
       FROM expired e
     UNION ALL
     SELECT %(now)s, %(user)s, 'desk.lease.claimed', l.account_id,
-           jsonb_build_object('lease_id', l.id, 'queue_id', %(queue)s::bigint, 'score', picked.eff),
+           -- the lease it gave back, if any: {id, account_id, release_reason, released_at}
+           jsonb_strip_nulls(jsonb_build_object('lease_id', l.id, 'queue_id', %(queue)s::bigint,
+                                                'score', picked.eff, 'released', to_jsonb(r))),
            %(ip)s::inet
-      FROM lease l CROSS JOIN picked
-    RETURNING 1
+      FROM lease l CROSS JOIN picked LEFT JOIN released r ON TRUE
 )
-SELECT lease.id, lease.account_id, lease.expires_at,
-       (SELECT count(*) FROM audit), (SELECT count(*) FROM unheld), (SELECT count(*) FROM held)
-  FROM (SELECT 1) one LEFT JOIN lease ON TRUE
+-- (Data-modifying CTEs run to completion whether or not this reads them.)
+SELECT lease.id, lease.account_id, lease.expires_at FROM (SELECT 1) one LEFT JOIN lease ON TRUE
 """)
 
 
@@ -449,12 +453,13 @@ def lease_claim_next(
     `prefer`: accounts to hand out first, in that order, if one of them is free (the views pass those
     the compliance engine says may be called now, as the queue page lists them).
 
-    One statement (see _CLAIM_SQL) in one transaction, audited as desk.lease.released / .expired /
-    .claimed. A callback that fell due after the last rescore is found through the small
-    callback_pending_at index and counted with its team's callback weight, so it comes first at its
-    time, not at the next rescore. Concurrent claimers skip each other's rows (SKIP LOCKED); the partial
-    unique indexes on desk_lease are the backstop. A user racing their own double click can hit the
-    one-open-lease-per-holder index: we retry once, which releases the lease the other click took.
+    One statement (see _CLAIM_SQL) in one transaction, audited as desk.lease.claimed (naming the lease
+    it released), .released when nothing was left, .expired for a lapsed lease it closed. A callback
+    that fell due after the last rescore is found through the small callback_pending_at index and
+    counted with its team's callback weight, so it comes first at its time, not at the next rescore.
+    Concurrent claimers skip each other's rows (SKIP LOCKED); the partial unique indexes on desk_lease
+    are the backstop. A collector's own claims (a double click) wait for each other (advisory lock); if
+    one still meets the one-open-lease-per-holder index we retry once, releasing what the other took.
     """
     try:
         return _claim_next(user=user, choice=choice, now=now, prefer=prefer)
@@ -483,27 +488,21 @@ def _claim_next(
     }
     connection.ensure_connection()
     conn = connection.connection
-    own_transaction = connection.get_autocommit()
-    # One prepared statement (psycopg server-side binding; Django's cursors bind on the client), run
-    # with a generic plan: left to choose, PostgreSQL re-plans this 13-step statement on every claim
-    # (custom plans: ~0.6 ms, half of a claim's database time). SET LOCAL needs a transaction, so
-    # outside the caller's atomic block we open one, all in one pipeline: one round trip per claim.
+    # Two statements in one pipeline: one round trip, and psycopg sends a single Sync at its end, so
+    # outside the caller's atomic block they share one implicit transaction (no BEGIN and COMMIT of our
+    # own: bench/README.md, fourth pass). The first:
+    #  * sets plan_cache_mode for this transaction: the claim is a prepared statement, and left to
+    #    choose PostgreSQL re-plans this 13-step statement on every claim (~0.6 ms of custom planning);
+    #  * takes this collector's claim lock: one claim at a time per collector (a double click sends
+    #    two). The second waits for the first to commit, and the claim statement, which starts after
+    #    the lock is granted, reads a snapshot in which it sees that lease and releases it.
     try:
         with psycopg.Cursor(conn) as cursor:
             with conn.pipeline():
-                if own_transaction:
-                    conn.execute("BEGIN")
-                conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-                # One claim at a time per collector (a double click sends two): the second waits for
-                # the first to commit, then releases the lease it took instead of colliding with it.
-                conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_CLAIM_LOCK, user.pk], prepare=True)
+                conn.execute(_CLAIM_PREAMBLE, [_CLAIM_LOCK, user.pk], prepare=True)
                 cursor.execute(sql, params, prepare=True)
-                if own_transaction:
-                    conn.execute("COMMIT")
-            lease_id, account_id, expires_at, *_ = cursor.fetchone()
+            lease_id, account_id, expires_at = cursor.fetchone()
     except psycopg.errors.UniqueViolation as e:
-        if own_transaction:
-            conn.rollback()
         raise IntegrityError(str(e)) from e
     if lease_id is None:
         return None

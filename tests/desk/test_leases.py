@@ -95,7 +95,26 @@ def test_claiming_next_releases_the_previous_lease(collector, east, three, froze
     assert Lease.objects.filter(holder=collector, released_at__isnull=True).count() == 1
     colleague = UserFactory(role="collector", teams=[east])
     assert lease_claim_next(user=colleague, choice=my_queue(colleague)).account_id == three[0].pk
-    assert AuditEvent.objects.filter(action="desk.lease.released", account_id=three[0].pk).count() == 1
+    # One event for the one action: the claim names the lease it gave back.
+    event = AuditEvent.objects.get(action="desk.lease.claimed", data__lease_id=second.pk)
+    released = event.data["released"]
+    assert (released["id"], released["account_id"]) == (first.pk, three[0].pk)
+    assert released["release_reason"] == "next"
+    assert not AuditEvent.objects.filter(action="desk.lease.released").exists()
+
+
+def test_work_next_with_nothing_left_still_records_the_release(collector, east, three):
+    mine = lease_claim_next(user=collector, choice=my_queue(collector))
+    for _ in range(2):
+        colleague = UserFactory(role="collector", teams=[east])
+        lease_claim_next(user=colleague, choice=my_queue(colleague))
+    # The other two are held and the one just given back is not handed straight back: nothing to claim.
+    assert lease_claim_next(user=collector, choice=my_queue(collector)) is None
+    event = AuditEvent.objects.get(action="desk.lease.released")
+    assert (event.actor, event.account_id, event.data["lease_id"]) == (collector, mine.account_id, mine.pk)
+    assert event.data["reason"] == "next"
+    claimed = AuditEvent.objects.get(action="desk.lease.claimed", data__lease_id=mine.pk)
+    assert "released" not in claimed.data
 
 
 def test_renewing_extends_the_lease_from_now(collector, three, frozen):
