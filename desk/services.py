@@ -293,6 +293,12 @@ _CLAIM_LOCK = 0x6C65  # advisory lock class of claim-next ("le"), keyed by the c
 _CLAIM_PREAMBLE = (
     "SELECT set_config('plan_cache_mode', 'force_generic_plan', true), pg_advisory_xact_lock(%s, %s)"
 )
+# A claim in its own transaction commits without waiting for its WAL flush (see _claim_next).
+_CLAIM_PREAMBLE_ALONE = (
+    "SELECT set_config('plan_cache_mode', 'force_generic_plan', true), "
+    "set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock(%s, %s)"
+)
+
 _CLAIM_SQL = _compact("""
 WITH mine AS (
     SELECT p.account_id FROM desk_accountpriority p
@@ -495,11 +501,20 @@ def _claim_next(
     #    choose PostgreSQL re-plans this 13-step statement on every claim (~0.6 ms of custom planning);
     #  * takes this collector's claim lock: one claim at a time per collector (a double click sends
     #    two). The second waits for the first to commit, and the claim statement, which starts after
-    #    the lock is granted, reads a snapshot in which it sees that lease and releases it.
+    #    the lock is granted, reads a snapshot in which it sees that lease and releases it;
+    #  * in its own transaction only, commits asynchronously: the claim returns before its WAL reaches
+    #    the disk. A crash in the next ~0.6 s (3 x wal_writer_delay) can lose the claim whole (lease,
+    #    priority mark and its event together; never half of it), which leaves the account unheld and
+    #    the collector's lease bar saying so. It cannot lose a claim whose account was then shown: the
+    #    page's view event commits synchronously, and that flushes every earlier commit's WAL with it.
+    #    Claims write ~7x the WAL of the raw loop they are measured against, and waiting for its flush
+    #    was their bottleneck here (bench/README.md, fourth pass). Inside a caller's transaction the
+    #    setting would cover the caller's own writes too, so there it is not set.
+    preamble = _CLAIM_PREAMBLE_ALONE if connection.get_autocommit() else _CLAIM_PREAMBLE
     try:
         with psycopg.Cursor(conn) as cursor:
             with conn.pipeline():
-                conn.execute(_CLAIM_PREAMBLE, [_CLAIM_LOCK, user.pk], prepare=True)
+                conn.execute(preamble, [_CLAIM_LOCK, user.pk], prepare=True)
                 cursor.execute(sql, params, prepare=True)
             lease_id, account_id, expires_at = cursor.fetchone()
     except psycopg.errors.UniqueViolation as e:

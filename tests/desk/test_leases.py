@@ -387,6 +387,39 @@ def test_a_double_click_on_work_next_leaves_the_collector_one_lease(east):
     assert overlapping_leases() == 0
 
 
+def _setting(name: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting(%s)", [name])
+        return cursor.fetchone()[0]
+
+
+def test_a_claim_inside_a_callers_transaction_leaves_its_commit_synchronous(collector, three):
+    # The claim's own transaction commits asynchronously; a caller's must not be made so by it (its
+    # other writes, a payment say, would then be acknowledged before they are on disk).
+    assert lease_claim_next(user=collector, choice=my_queue(collector)) is not None
+    assert _setting("synchronous_commit") == "on"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_on_its_own_is_committed_and_leaves_the_connection_as_it_was(east):
+    PatientAccountFactory(team=east, balance="700.00")
+    queue_rescore()
+    user = UserFactory(role="collector", teams=[east])
+    lease = lease_claim_next(user=user, choice=my_queue(user))
+    assert (_setting("synchronous_commit"), _setting("plan_cache_mode")) == ("on", "auto")
+    assert not connection.in_atomic_block
+    # Committed: another connection sees the lease.
+    other = connection.copy()
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(
+                "SELECT holder_id FROM desk_lease WHERE id = %s AND released_at IS NULL", [lease.pk]
+            )
+            assert cursor.fetchone() == (user.pk,)
+    finally:
+        other.close()
+
+
 def test_the_claim_statement_stays_short_enough_for_psycopg_to_cache_its_conversion():
     # psycopg re-parses the placeholders of any statement over 4,096 bytes on every execution (its
     # MAX_CACHED_STATEMENT_LENGTH). "My queue" and a saved queue with a client and a balance range, with
