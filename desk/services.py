@@ -507,7 +507,7 @@ def _claim_next(
     #    priority mark and its event together; never half of it), which leaves the account unheld and
     #    the collector's lease bar saying so. It cannot lose a claim whose account was then shown: the
     #    page's view event commits synchronously, and that flushes every earlier commit's WAL with it.
-    #    Claims write ~7x the WAL of the raw loop they are measured against, and waiting for its flush
+    #    Claims write 7-10x the WAL of the raw loop they are measured against, and waiting for its flush
     #    was their bottleneck here (bench/README.md, fourth pass). Inside a caller's transaction the
     #    setting would cover the caller's own writes too, so there it is not set.
     preamble = _CLAIM_PREAMBLE_ALONE if connection.get_autocommit() else _CLAIM_PREAMBLE
