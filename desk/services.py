@@ -256,9 +256,9 @@ def _compact(sql: str) -> str:
 #    new lease (reading `expired` and `released` first, so the old leases have left the partial unique
 #    indexes before the new row is checked against them), and mark the priority row held.
 #  * audit: as audit_record writes them, one event per "work next": desk.lease.claimed, with the lease
-#    it released (`released`) if any; desk.lease.released
-#    only when nothing was left to claim; desk.lease.expired for someone else's lapsed lease it closed.
-#    (The lease rows keep the whole history; a second event per claim was a fifth of its WAL.)
+#    it released (`released`) if any; desk.lease.released only when nothing was left to claim;
+#    desk.lease.expired for someone else's lapsed lease it closed. (The lease rows keep the whole
+#    history; a second event per claim was a quarter of its WAL.)
 # `held_until <= now` also means "ended no later than now" for a released row (see _release), and the
 # lease starts at that same `now`: the history can never show two holds of an account overlapping.
 # The account handed out: in priority order the higher score (a due callback carries its weight); in
