@@ -96,6 +96,12 @@ ACTION_LABELS = {
     "contacts.email.added": "Email added",
     "compliance.hold.placed": "Hold placed",
     "compliance.hold.released": "Hold released",
+    # Who worked the account from the queue. "Work next" writes one event, on the account it takes, so
+    # an account given back that way shows no event of its own (its lease row keeps the release).
+    "desk.lease.claimed": "Taken from the queue",
+    "desk.lease.released": "Given back to the queue",
+    "desk.lease.expired": "Lease expired",
+    "desk.lease.broken": "Lease broken by a manager",
 }
 
 

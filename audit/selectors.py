@@ -4,12 +4,18 @@ from django.db.models import Q, QuerySet
 
 from audit.models import AuditEvent
 
+# Kept in the log but not an account's history: a lease is renewed every few minutes while a collector
+# has the account open, and would bury the attempts and payments (the lease row keeps its expiry).
+NOT_HISTORY = ("desk.lease.renewed",)
+
 
 def account_events(*, account_id: int, limit: int = 100) -> QuerySet[AuditEvent]:
-    """What happened to an account, newest first; page views are left out (they are not history)."""
+    """What happened to an account, newest first; page views and lease renewals are left out (they
+    are not history)."""
     return (
         AuditEvent.objects.filter(account_id=account_id)
         .exclude(action__endswith=".viewed")
+        .exclude(action__in=NOT_HISTORY)
         .select_related("actor")
         .order_by("-created_at", "-id")[:limit]
     )

@@ -81,6 +81,26 @@ def test_logging_a_no_answer_returns_a_fresh_form_and_signals_the_page(client, d
     assert "Call: No answer" in timeline
 
 
+def test_the_timeline_names_who_took_the_account_from_the_queue_and_not_each_renewal(client, desk, collector):
+    from desk.selectors import queue_choice_get
+    from desk.services import lease_claim_next, lease_finish, lease_renew, queue_rescore
+
+    account, _ = desk
+    queue_rescore()
+    lease = lease_claim_next(user=collector, choice=queue_choice_get(user=collector, queue_id=None))
+    assert lease.account_id == account.pk
+    for _ in range(3):
+        lease_renew(lease_id=lease.pk, user=collector)
+    lease_finish(lease_id=lease.pk, user=collector)
+    timeline = client.get(url("panel", account, "timeline"), headers=HX).content.decode()
+    assert "Taken from the queue" in timeline
+    assert "Given back to the queue" in timeline
+    assert "<strong>desk." not in timeline  # every lease event has a label
+    assert "desk.lease.renewed" not in timeline
+    # The renewals stay in the log, out of the account's history.
+    assert AuditEvent.objects.filter(action="desk.lease.renewed", account_id=account.pk).count() == 3
+
+
 def test_one_conversation_can_concern_two_of_the_guarantors_accounts(client, desk, east):
     account, phone = desk
     second = PatientAccountFactory(team=east, guarantor=account.guarantor, client=account.client)
