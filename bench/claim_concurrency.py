@@ -13,11 +13,14 @@ service claims/s >= 50% of raw cycles/s.
 The two alternate in BENCH_ROUNDS rounds of BENCH_SECONDS each (default 3 x 20 s: 60 s of claiming),
 each phase after a CHECKPOINT: on this machine both are bound by WAL flushes, and a checkpoint landing
 in one phase only (its page writes compete with the WAL's, and the first change of each page after it
-writes the whole page to the WAL) moved the ratio of one 60 s pair by a third. The figure is claims over
-cycles summed over all rounds; the WAL written per claim and per cycle is reported too. The tables both
-loops write are vacuumed before each phase, as autovacuum would between them on a production server:
-the project machine's PostgreSQL runs with autovacuum off (its CI configuration), and the dead lease
-versions of earlier runs (660k of them) would otherwise be walked by every claim of this one.
+writes the whole page to the WAL) moved the ratio of one 60 s pair by a third. Each phase then runs
+BENCH_WARMUP seconds (default 5) before it counts: right after a checkpoint every page a loop touches
+costs a whole-page image in the WAL once, and a claim touches a dozen structures where a raw cycle
+touches one; a production server checkpoints every 5 minutes, not every 20 s. The figure is claims over
+cycles summed over all rounds; the WAL written per claim and per cycle (after the warm-up) is reported.
+The tables both loops write are vacuumed before each phase, as autovacuum would between them on a
+production server: the project machine's PostgreSQL runs with autovacuum off (its CI configuration),
+and the dead lease versions of earlier runs (660k of them) would otherwise be walked by every claim.
 BENCH_WORKERS (default 32), BENCH_TEAM (default East), BENCH_RAW_ASYNC (see RAW_ASYNC).
 """
 
@@ -49,6 +52,8 @@ RAW_RELEASE = "UPDATE desk_accountpriority SET held_until = NULL WHERE account_i
 # The service's claims commit asynchronously (desk.services._claim_next); with BENCH_RAW_ASYNC=1 the raw
 # loop's commits do too, to see how much of the ratio that choice accounts for.
 RAW_ASYNC = os.environ.get("BENCH_RAW_ASYNC") == "1"
+# Seconds each phase runs before it counts (see the module's docstring).
+WARMUP = float(os.environ.get("BENCH_WARMUP", "5"))
 
 # Two leases of one account whose [claimed_at, released_at) intervals meet: a double claim.
 OVERLAPS = """
@@ -81,15 +86,16 @@ def raw_worker(team_id: int, seconds: float, start_at: float, out: mp.Queue) -> 
     cycles = 0
     while time.time() < start_at:
         time.sleep(0.001)
-    deadline = time.time() + seconds
+    counting_from = start_at + WARMUP
+    deadline = counting_from + seconds
     with conn.cursor() as cur:
-        while time.time() < deadline:
+        while (now := time.time()) < deadline:
             cur.execute(RAW_CLAIM, [team_id])
             row = cur.fetchone()
             if row is None:
                 continue
             cur.execute(RAW_RELEASE, [row[0]])
-            cycles += 1
+            cycles += now >= counting_from
     conn.close()
     out.put(cycles)
 
@@ -106,25 +112,30 @@ def service_worker(user_id: int, seconds: float, start_at: float, out: mp.Queue)
     lease = None
     while time.time() < start_at:
         time.sleep(0.001)
-    deadline = time.time() + seconds
-    while time.time() < deadline:
+    counting_from = start_at + WARMUP
+    deadline = counting_from + seconds
+    while (now := time.time()) < deadline:
         lease = lease_claim_next(user=user, choice=choice)
         if lease is None:
-            empty += 1
+            empty += now >= counting_from
         else:
-            claims += 1
+            claims += now >= counting_from
     if lease is not None:
         lease_finish(lease_id=lease.pk, user=user)
     out.put((claims, empty))
 
 
-def run(target, args_list: list[tuple], seconds: float) -> tuple[list, float]:
+def run(target, args_list: list[tuple], seconds: float, counting=None) -> tuple[list, float]:
+    """Run `target` in one process per args tuple; `counting` is called when the warm-up ends."""
     ctx = mp.get_context("fork")
     out = ctx.Queue()
     start_at = time.time() + 3.0  # every process connected and set up before the clock starts
     procs = [ctx.Process(target=target, args=(*a, seconds, start_at, out)) for a in args_list]
     for p in procs:
         p.start()
+    if counting is not None:
+        time.sleep(max(0.0, start_at + WARMUP - time.time()))
+        counting()
     results = [out.get() for _ in procs]
     for p in procs:
         p.join()
@@ -168,17 +179,22 @@ def main() -> None:
     since = datetime.fromtimestamp(started, UTC)
 
     def phase(target, args_list: list[tuple]) -> tuple[list, int]:
-        """One phase after a vacuum and a checkpoint, and the WAL bytes it wrote."""
+        """One phase after a vacuum and a checkpoint, and the WAL bytes it wrote after its warm-up."""
         with connection.cursor() as cursor:
             for table in ("desk_lease", "desk_accountpriority", "audit_auditevent"):
                 cursor.execute(f"VACUUM {table}")
             cursor.execute("CHECKPOINT")
-            cursor.execute("SELECT pg_current_wal_lsn()")
-            before = cursor.fetchone()[0]
         connection.close()  # no connection may be shared with the forked workers
-        results, _ = run(target, args_list, seconds)
+        lsn = []
+
+        def counting() -> None:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_current_wal_lsn()")
+                lsn.append(cursor.fetchone()[0])
+
+        results, _ = run(target, args_list, seconds, counting)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", [before])
+            cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", [lsn[0]])
             wal = int(cursor.fetchone()[0])
         return results, wal
 
@@ -220,6 +236,7 @@ def main() -> None:
     summary = {
         "workers": workers,
         "seconds_per_phase": seconds,
+        "warmup_seconds": WARMUP,
         "team": team.name,
         "raw_synchronous_commit": "off" if RAW_ASYNC else "on",
         "rounds": rounds,
