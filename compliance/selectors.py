@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import PatientAccount, Person
+from collections_desk.lib.jsonb import jsonb_object
 from compliance import calendar as cal
 from compliance import facts as F
 from compliance.engine import evaluate, evaluate_many
@@ -63,13 +63,6 @@ def compliance_overrides(policy_overrides: dict[str, Any] | None) -> dict[str, A
     """The engine's part of a client's `policy_overrides`: `{"compliance": {parameter name: value}}`
     (the plan policy keeps its own key)."""
     return dict((policy_overrides or {}).get("compliance") or {})
-
-
-def _json(value: Any) -> dict[str, Any]:
-    # A raw cursor leaves jsonb as text (Django's JSONField decodes it, and we bypass the fields here).
-    if value is None:
-        return {}
-    return json.loads(value) if isinstance(value, str) else dict(value)
 
 
 # The records the facts are built from, as SQL over the tables of the models reached through accounts'
@@ -288,7 +281,7 @@ def facts_for_guarantors(
         clients[person][client_id] = F.Client(
             kind=kind,
             nonprofit_501r=nonprofit,
-            settings=compliance_overrides(_json(overrides)),
+            settings=compliance_overrides(jsonb_object(overrides)),
             id=str(client_id),
         )
     # Contact attempts about these consumers' accounts, whoever was reached, through the relations
@@ -300,7 +293,7 @@ def facts_for_guarantors(
         attempts.setdefault((attempt, consumer), [row, []])[1].append(str(account))
     for (_, consumer), (row, debts_of_attempt) in attempts.items():
         _, _, _, reached, channel, direction, phone, email, disposition, at, details = row
-        details = _json(details)
+        details = jsonb_object(details)
         events[consumer].append(
             F.Attempt(
                 at=at,
@@ -325,7 +318,9 @@ def facts_for_guarantors(
         "holds", now=now
     ):
         zone = addresses[person].zone
-        event = _hold_event(kind, medium, received_on, placed_at, _json(details), str(account_id), zone)
+        event = _hold_event(
+            kind, medium, received_on, placed_at, jsonb_object(details), str(account_id), zone
+        )
         if event is not None:
             events[person].append(event)
         if kind == Hold.Kind.BANKRUPTCY and released_at is not None and reason in ("discharged", "dismissed"):
@@ -381,7 +376,7 @@ def _read_preferences(
     for pref, account in reads.rows("preference_accounts", people=people):
         scoped[pref].append(str(account))
     for person, pk, kind, phone, email, details, at in reads.rows("preferences", people=people):
-        d = _json(details)
+        d = jsonb_object(details)
         to = phone_id(phone) if phone else email_id(email) if email else None
         for consumer, who in owners(person):
             event = _preference_event(kind, d, at, who, to, tuple(scoped.get(pk, ())))
@@ -428,7 +423,7 @@ def _read_notices(reads: _Reads, events: dict[int, list[F.Event]]) -> None:
     """What the desk sent or furnished and what the consumer asked for (compliance.AccountNotice)."""
     found: dict[int, tuple[int, str, dict, dt.datetime, list[str]]] = {}
     for person, account, pk, kind, details, at in reads.rows("notices"):
-        found.setdefault(pk, (person, kind, _json(details), at, []))[4].append(str(account))
+        found.setdefault(pk, (person, kind, jsonb_object(details), at, []))[4].append(str(account))
     for person, kind, d, at, debts in found.values():
         accounts = tuple(sorted(debts))
         if kind == "original_creditor_request":

@@ -3,7 +3,6 @@ manager's desk view. Accounts are reached through `accounts_visible_to` like eve
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -18,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AccountStatus
+from collections_desk.lib.jsonb import jsonb_object
 from compliance.selectors import call_decisions
 from contacts.models import RIGHT_PARTY_DISPOSITIONS, ContactAttempt
 from desk.models import Lease, PriorityWeights, Queue, QueueOrder
@@ -269,8 +269,7 @@ def queue_rows(
     found = []
     for row in raw:
         score, factors, pending_at, callback_weight = row[1], row[2], row[3], row[6]
-        # Django keeps jsonb as text on a raw cursor (its fields decode it); decode it here the same way.
-        points = json.loads(factors) if isinstance(factors, str) else dict(factors)
+        points = jsonb_object(factors)
         if pending_at is not None and pending_at <= now and "callback_due" not in points:
             # Fell due since the last rescore: counted now, as claim-next counts it.
             points["callback_due"] = callback_weight
