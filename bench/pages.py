@@ -56,7 +56,13 @@ end
 """
 
 # What a served page (not a login redirect) contains, per page.
-PAGES = {"queue": 'id="queue-rows"', "workspace": 'id="ws-header"', "one_query": "", "login_one_query": ""}
+PAGES = {
+    "queue": 'id="queue-rows"',
+    "workspace": 'id="ws-header"',
+    "one_query": "",
+    "login_one_query": "",
+    "patient_floor": "",
+}
 
 
 def free_port() -> int:
@@ -171,7 +177,11 @@ def main() -> None:
     think_ms = int(os.environ.get("BENCH_THINK_MS", "0"))
     work = Path(tempfile.mkdtemp(prefix=f"bench-{page}-"))
     scripts = {}
-    baselines = (("one_query", ["/bench/one-query/"]), ("login_one_query", ["/bench/login-one-query/"]))
+    baselines = (
+        ("one_query", ["/bench/one-query/"]),
+        ("login_one_query", ["/bench/login-one-query/"]),
+        ("patient_floor", ["/bench/patient-floor/"]),
+    )
     for name, paths in (*baselines, (page, page_paths(page, user))):
         (work / f"{name}.txt").write_text("".join(f"{p}\n" for p in paths))
         scripts[name] = work / f"{name}.lua"
@@ -256,8 +266,10 @@ def main() -> None:
         "rounds": results,
         "p95_ratio_median_round": median_ratio("one_query"),
         "p95_ratio_to_login_view_median_round": median_ratio("login_one_query"),
+        "p95_ratio_to_patient_floor_median_round": median_ratio("patient_floor"),
         "best_one_query": min(results["one_query"], key=lambda r: r["p95_ms"]),
         "best_login_one_query": min(results["login_one_query"], key=lambda r: r["p95_ms"]),
+        "best_patient_floor": min(results["patient_floor"], key=lambda r: r["p95_ms"]),
         f"best_{page}": min(results[page], key=lambda r: r["p95_ms"]),
     }
     print(json.dumps(summary, indent=2))

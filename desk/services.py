@@ -19,6 +19,7 @@ from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.models import PatientAccount
 from accounts.selectors import accounts_visible_to
 from audit.context import current_ip
 from audit.services import audit_record
@@ -31,6 +32,7 @@ from desk.models import (
     QueueOrder,
     ReleaseReason,
 )
+from desk.queue_cache import teams_changed
 from desk.scoring import FACTOR_NAMES, RPC_RESET_DISPOSITIONS, callback_dominance_gap
 from desk.selectors import (
     ORDER_SQL,
@@ -45,6 +47,7 @@ from desk.selectors import (
     weights_for,
     weights_resolved,
 )
+from staff.models import Team
 
 
 class LeaseLost(Exception):
@@ -187,6 +190,7 @@ def account_rescore(*, account_id: int, now: datetime | None = None) -> None:
         _rescore_range(lo=account_id, hi=account_id, now=now or timezone.now(), weights=weights_resolved())
     # What changed may change whether the guarantor can be called: the queue asks the engine again.
     cache.delete(call_mark_key(account_id))
+    teams_changed(PatientAccount.objects.filter(pk=account_id).values_list("team_id", flat=True))
 
 
 def queue_rescore(
@@ -223,6 +227,7 @@ def queue_rescore(
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE IF EXISTS desk_rescore")
+    teams_changed([team_id] if team_id else Team.objects.values_list("id", flat=True))
     if written > (hi - lo + 1) // 20:
         # Fresh statistics right away: with stale ones the planner reads the small pending-callback
         # index as if it were large and the queue page goes from 1 ms to 200 ms.
@@ -418,9 +423,10 @@ def _release(
             # held_until keeps the moment the hold ended: a claimer only takes a row whose held_until
             # is at or before its own "now", so no lease can appear to start before the last one ended.
             "UPDATE desk_accountpriority SET lease_id = NULL, held_until = least(%s, %s) "
-            "WHERE account_id = %s AND lease_id = %s",
+            "WHERE account_id = %s AND lease_id = %s RETURNING team_id",
             [now, lease.expires_at, lease.account_id, lease.pk],
         )
+        teams_changed(team_id for (team_id,) in cursor.fetchall())
         # A lease released after it expired ended at its expiry: the history must not claim a hold the
         # collector no longer had (someone else could have taken the account in between).
         cursor.execute(
@@ -519,6 +525,9 @@ def _claim_next(
             lease_id, account_id, expires_at = cursor.fetchone()
     except psycopg.errors.UniqueViolation as e:
         raise IntegrityError(str(e)) from e
+    # The account taken leaves the queue's rows (and one given back with "next" returns to them; one of
+    # a team outside this queue shows there within ROWS_SECONDS).
+    teams_changed(choice.team_ids)
     if lease_id is None:
         return None
     return Lease(
@@ -679,6 +688,7 @@ def queue_create(*, actor: Any, team: Any, name: str, **filters: Any) -> Queue:
         queue = Queue(team=team, name=name.strip(), created_by=actor, **filters)
         queue.full_clean()
         queue.save()
+        teams_changed([team.pk])
         audit_record(
             action="desk.queue.created",
             actor=actor,
@@ -700,6 +710,7 @@ def queue_update(*, actor: Any, queue_id: int, **changes: Any) -> Queue:
         if queue is None:
             raise Http404("No such queue")
         _check_may_manage_team(actor, queue.team)
+        old_team = queue.team_id
         if "team" in changes and changes["team"].pk != queue.team_id:
             _check_may_manage_team(actor, changes["team"])
         changed = [name for name, value in changes.items() if getattr(queue, name) != value]
@@ -711,6 +722,7 @@ def queue_update(*, actor: Any, queue_id: int, **changes: Any) -> Queue:
             return queue
         queue.full_clean()
         queue.save()
+        teams_changed({old_team, queue.team_id})
         audit_record(
             action="desk.queue.updated",
             actor=actor,

@@ -24,6 +24,7 @@ from contacts.selectors import attempts_to_review
 from contacts.services import attempt_review
 from desk.forms import QueueForm, SkipForm, WeightsForm
 from desk.models import Lease
+from desk.queue_cache import queue_parts
 from desk.scoring import FACTOR_NAMES, callback_dominance_gap
 from desk.selectors import (
     QueueChoice,
@@ -34,7 +35,6 @@ from desk.selectors import (
     lease_open_for,
     queue_choice_get,
     queue_rows_with_calls,
-    queues_for,
     queues_managed_by,
     team_ids_visible_to,
     weights_for,
@@ -72,34 +72,47 @@ def _manager_only(request: AuthedRequest) -> None:
 @require_GET
 @login_required
 def queue_page(request: AuthedRequest, queue_id: int | None = None) -> HttpResponse:
-    teams = team_ids_visible_to(request.user)
-    choice = queue_choice_get(user=request.user, queue_id=queue_id, teams=teams)
-    rows, rows_html = _rows_html(request, choice)
+    choice, queues, rows, rows_html = _queue_parts(request, queue_id)
     if request.htmx and not request.htmx.boosted:
         return HttpResponse(rows_html)
-    context = _queue_context(request, choice, teams, rows_html, SkipForm())
+    context = _queue_context(request, choice, queues, rows_html, SkipForm())
     return render(request, QUEUE, {**context, "rows": rows})
 
 
-def _rows_html(request: AuthedRequest, choice: QueueChoice) -> tuple[list[QueueRow], SafeString]:
-    """The queue's next rows, rendered, with their view written to the audit log."""
-    rows = queue_rows_with_calls(user=request.user, choice=choice, limit=PAGE_SIZE)
+def _queue_parts(
+    request: AuthedRequest, queue_id: int | None
+) -> tuple[QueueChoice, list[QueueChoice], list[QueueRow], SafeString]:
+    """The queue, the queues to pick from, and the queue's next rows, rendered (shared by the team's
+    collectors for a few seconds: desk.queue_cache), with their view written to the audit log."""
+    teams = team_ids_visible_to(request.user)
+    choice, queues, rows, html = queue_parts(
+        user=request.user, queue_id=queue_id, teams=teams, build_rows=_rows_build
+    )
     audit_record_view(
         actor=request.user,
         action="accounts.account.viewed",
         account_ids=[r.account_id for r in rows],
         data={"via": "queue"},
     )
-    html = engines["jinja2"].get_template(QUEUE_ROWS).render({"choice": choice, "rows": rows}, request)
-    return rows, mark_safe(html)  # noqa: S308 - Jinja2 escaped every value (autoescape is on)
+    return choice, queues, rows, mark_safe(html)  # noqa: S308 - Jinja2 escaped every value (autoescape is on)
+
+
+def _rows_build(choice: QueueChoice) -> tuple[list[QueueRow], str]:
+    rows = queue_rows_with_calls(choice=choice, limit=PAGE_SIZE)
+    context = {"choice": choice, "rows": rows, "rows_url": _queue_url(choice.id)}
+    return rows, engines["jinja2"].get_template(QUEUE_ROWS).render(context)
 
 
 def _queue_context(
-    request: AuthedRequest, choice: QueueChoice, teams: list[int], rows_html: SafeString, skip_form: SkipForm
+    request: AuthedRequest,
+    choice: QueueChoice,
+    queues: list[QueueChoice],
+    rows_html: SafeString,
+    skip_form: SkipForm,
 ) -> dict[str, object]:
     return {
         "choice": choice,
-        "queues": queues_for(request.user, teams=teams),
+        "queues": queues,
         "rows_html": rows_html,
         "lease": lease_open_for(user=request.user),
         "skip_form": skip_form,
@@ -112,7 +125,7 @@ def _queue_context(
 def claim_next(request: AuthedRequest) -> HttpResponse:
     raw = request.POST.get("queue") or ""
     choice = queue_choice_get(user=request.user, queue_id=int(raw) if raw.isdigit() else None)
-    prefer = callable_account_ids(user=request.user, choice=choice)
+    prefer = callable_account_ids(choice=choice)
     lease = lease_claim_next(user=request.user, choice=choice, prefer=prefer)
     if lease is None:
         messages.info(request, f"Nothing left to work in {choice.name}.")
@@ -173,9 +186,8 @@ def lease_release_view(request: AuthedRequest, lease_id: int) -> HttpResponse:
     if action == "skip":
         form = SkipForm(request.POST)
         if not form.is_valid():
-            teams = team_ids_visible_to(request.user)
-            choice = queue_choice_get(user=request.user, queue_id=queue_id, teams=teams)
-            context = _queue_context(request, choice, teams, _rows_html(request, choice)[1], form)
+            choice, queues, _, rows_html = _queue_parts(request, queue_id)
+            context = _queue_context(request, choice, queues, rows_html, form)
             return render(request, QUEUE, context, status=200)
         try:
             lease_skip(
@@ -192,7 +204,7 @@ def lease_release_view(request: AuthedRequest, lease_id: int) -> HttpResponse:
         choice = queue_choice_get(user=request.user, queue_id=queue_id)
         # Claim-next releases this lease (reason "next") in the same statement that picks the next
         # account, so the account just worked is not handed straight back.
-        prefer = callable_account_ids(user=request.user, choice=choice)
+        prefer = callable_account_ids(choice=choice)
         lease = lease_claim_next(user=request.user, choice=choice, prefer=prefer)
         target = workspace_url(lease.account_id) if lease else _queue_url(queue_id)
         if lease is None:

@@ -15,8 +15,16 @@ from audit.models import AuditEvent
 from audit.selectors import account_views
 from contacts.services import address_add, contact_attempt_log, phone_add
 from desk.models import Lease, PriorityWeights, Queue, QueueOrder
+from desk.queue_cache import ROWS_SECONDS, teams_changed
 from desk.selectors import call_mark_key, queue_choice_get, workspace_url
-from desk.services import account_rescore, lease_claim_next, queue_rescore
+from desk.services import (
+    account_rescore,
+    lease_claim_next,
+    lease_finish,
+    queue_create,
+    queue_rescore,
+    queue_update,
+)
 from tests.factories import ClientFactory, PatientAccountFactory, PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,16 +86,17 @@ def test_the_queue_page_needs_the_same_queries_for_5_and_50_rows(
     client.force_login(collector)
     client.get(reverse("desk:queue"))  # warm the session
 
-    def forget_call_marks():  # both pages ask the compliance engine about every row
+    def forget_cached_parts():  # both pages build their rows and ask the compliance engine about each
         cache.delete_many([call_mark_key(pk) for pk in PatientAccount.objects.values_list("pk", flat=True)])
+        teams_changed([east.pk])
 
-    forget_call_marks()
+    forget_cached_parts()
     with CaptureQueriesContext(connection) as five:
         assert len(client.get(reverse("desk:queue")).context["rows"]) == 5
     for i in range(45):
         PatientAccountFactory(team=east, balance=Decimal(200 + i))
     queue_rescore()
-    forget_call_marks()
+    forget_cached_parts()
     with django_assert_num_queries(len(five)):
         assert len(client.get(reverse("desk:queue")).context["rows"]) == 50
 
@@ -102,6 +111,72 @@ def test_the_call_marks_are_reused_until_the_account_changes(client, collector, 
     with CaptureQueriesContext(connection) as asked_again:
         client.get(reverse("desk:queue"))
     assert len(asked_again) > len(cached)
+
+
+def page_rows(client, url=None):
+    return [row.account_id for row in client.get(url or reverse("desk:queue")).context["rows"]]
+
+
+def test_a_colleagues_claim_and_release_show_on_the_next_page(client, collector, east_accounts, east):
+    """The rows are built once for the team and shared for a few seconds (desk.queue_cache), but what a
+    lease changes shows on the very next page of everyone in the team."""
+    top, low = east_accounts
+    colleague = UserFactory(role="collector", teams=[east])
+    client.force_login(collector)
+    assert page_rows(client) == [top.pk, low.pk]
+    lease = claim(colleague)
+    assert lease.account_id == top.pk
+    assert page_rows(client) == [low.pk]
+    lease_finish(lease_id=lease.pk, user=colleague)
+    assert page_rows(client) == [top.pk, low.pk]
+
+
+def test_a_shared_page_still_records_who_saw_which_accounts(client, collector, east_accounts, east):
+    top, low = east_accounts
+    colleague = UserFactory(role="collector", teams=[east])
+    client.force_login(collector)
+    client.get(reverse("desk:queue"))
+    client.force_login(colleague)
+    with CaptureQueriesContext(connection) as shared:
+        assert page_rows(client) == [top.pk, low.pk]
+    assert not any("desk_accountpriority" in q["sql"] for q in shared.captured_queries)  # not rebuilt
+    event = AuditEvent.objects.filter(action="accounts.account.viewed", actor=colleague).get()
+    assert event.account_ids == [top.pk, low.pk]
+
+
+def test_a_callback_falling_due_shows_within_seconds(client, collector, east, frozen):
+    later = PatientAccountFactory(
+        team=east, balance=Decimal("10.00"), next_action_at=T0 + dt.timedelta(seconds=5)
+    )
+    big = PatientAccountFactory(team=east, balance=Decimal("9000.00"))
+    queue_rescore()
+    client.force_login(collector)
+    assert page_rows(client)[0] == big.pk
+    frozen.shift(dt.timedelta(seconds=ROWS_SECONDS))  # nothing else changed: only the clock
+    assert page_rows(client)[0] == later.pk
+
+
+def test_another_teams_collector_never_gets_a_cached_queue(
+    client, collector, other_team_collector, east_accounts, west_account
+):
+    top, low = east_accounts
+    queue_rescore()
+    client.force_login(collector)
+    assert page_rows(client) == [top.pk, low.pk]
+    client.force_login(other_team_collector)
+    assert page_rows(client) == [west_account.pk]
+
+
+def test_a_new_saved_queue_is_in_the_picker_at_once(client, manager, collector, east_accounts, east):
+    client.force_login(collector)
+    client.get(reverse("desk:queue"))
+    queue = queue_create(actor=manager, team=east, name="Big balances", balance_min=Decimal("1000"))
+    page = client.get(reverse("desk:queue")).content.decode()
+    assert reverse("desk:queue-saved", args=[queue.pk]) in page
+    queue_update(actor=manager, queue_id=queue.pk, is_active=False)
+    page = client.get(reverse("desk:queue")).content.decode()
+    assert reverse("desk:queue-saved", args=[queue.pk]) not in page
+    assert client.get(reverse("desk:queue-saved", args=[queue.pk])).status_code == 404
 
 
 def test_htmx_refresh_returns_only_the_rows(client, collector, east_accounts):

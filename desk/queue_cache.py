@@ -1,0 +1,109 @@
+"""The queue page's shared parts, kept in Redis: the rows of a queue and a team's list of queues.
+
+Every collector of a team loads the same top of the same queue, and every open queue page reloads its
+rows every minute; built once per page, the rows (their statement, the compliance marks and their
+render) were three quarters of the page's cost (bench/README.md, fifth pass). Built once per team every
+few seconds instead, they are what everybody sees.
+
+Freshness. Each team has a generation in Redis, replaced after every change to what its queues show: a
+lease taken or given back, an account rescored, a queue saved, a rescore run (`teams_changed`, called
+after the change commits). A cached part carries the generations it was built under and is used only
+while they are current; since it is stamped with generations read before it was built, a change that
+commits during the build leaves it stale, not wrongly fresh. What changes with the clock alone (a
+callback falling due, a lapsed lease, a call window opening) shows within ROWS_SECONDS, well inside the
+page's own one-minute refresh. Claim-next never reads this cache: it always picks from the tables.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from desk.selectors import QueueChoice, queues_for
+
+ROWS_SECONDS = 10
+# Saved queues change only through desk.services, which replace the generation: the hour only bounds
+# what a lost generation (a Redis restart) could leave behind.
+QUEUES_SECONDS = 3600
+
+
+def _generation_key(team_id: int) -> str:
+    return f"desk:team-generation:{team_id}"
+
+
+def teams_changed(team_ids: Iterable[int]) -> None:
+    """What the queues of these teams show has changed: their cached parts are stale from now on. Inside a
+    transaction it is said again when the transaction commits: a page that rebuilt in between read the
+    data from before the change, and must not be taken as current."""
+    teams = set(team_ids)
+    if not teams:
+        return
+    cache.set_many({_generation_key(t): uuid.uuid4().hex for t in teams}, timeout=None)
+    if not connection.get_autocommit():
+        transaction.on_commit(
+            lambda: cache.set_many({_generation_key(t): uuid.uuid4().hex for t in teams}, timeout=None)
+        )
+
+
+def _stamp(generations: dict[int, str], team_ids: Iterable[int]) -> tuple[tuple[int, str], ...]:
+    return tuple((t, generations[t]) for t in sorted(team_ids))
+
+
+def _rows_key(queue_id: int | None, teams: list[int]) -> str:
+    # "My queue" is the viewer's teams; a saved queue is its own team's, whoever looks at it.
+    return f"desk:rows:{queue_id}" if queue_id else f"desk:rows:mine:{','.join(map(str, teams))}"
+
+
+def queue_parts(
+    *,
+    user: Any,
+    queue_id: int | None,
+    teams: list[int],
+    build_rows: Callable[[QueueChoice], tuple[list[Any], str]],
+) -> tuple[QueueChoice, list[QueueChoice], list[Any], str]:
+    """The queue `queue_id` (None: "My queue") as `user` may see it, the queues they may pick, and the
+    queue's rows with their HTML (made by `build_rows` when the cached ones are not current). `teams` is
+    `team_ids_visible_to(user)`. Raises Http404 for a queue the user may not work, as queue_choice_get.
+    One round trip to Redis when everything is current."""
+    queues_key = f"desk:queues:{','.join(map(str, teams))}"
+    rows_key = _rows_key(queue_id, teams)
+    generation_keys = {t: _generation_key(t) for t in teams}
+    found = cache.get_many([*generation_keys.values(), queues_key, rows_key])
+    generations = {t: found.get(key) for t, key in generation_keys.items()}
+    missing = {generation_keys[t]: uuid.uuid4().hex for t, g in generations.items() if g is None}
+    if missing:
+        # A team never changed since Redis started: give it a generation now. `add` keeps one written
+        # meanwhile by another page or a change, which is then read back.
+        for key, value in missing.items():
+            cache.add(key, value, timeout=None)
+        again = cache.get_many(list(missing))
+        generations |= {t: again.get(generation_keys[t], "") for t in teams if generations[t] is None}
+
+    cached = found.get(queues_key)
+    if cached is not None and cached[0] == _stamp(generations, teams):
+        queues = cached[1]
+    else:
+        queues = queues_for(user, teams=teams)
+        cache.set(queues_key, (_stamp(generations, teams), queues), QUEUES_SECONDS)
+    choice = next((q for q in queues if q.id == queue_id), None)
+    if choice is None:
+        raise Http404("No such queue")
+
+    cached = found.get(rows_key)
+    now = timezone.now().timestamp()
+    if (
+        cached is not None
+        and cached[0] == _stamp(generations, choice.team_ids)
+        and 0 <= now - cached[1] < ROWS_SECONDS
+    ):
+        rows, html = cached[2]
+    else:
+        rows, html = build_rows(choice)
+        cache.set(rows_key, (_stamp(generations, choice.team_ids), now, (rows, html)), ROWS_SECONDS)
+    return choice, queues, rows, html
