@@ -5,7 +5,9 @@ then the lease history is checked with SQL for double claims.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cd_bench .venv/bin/python bench/claim_concurrency.py
 
 Each service claim is `lease_claim_next`, which first releases the collector's previous lease (reason
-"next"), exactly what the "Work next account" button does; the last lease is finished at the end. The
+"next"), what the "Work next account" button does; the button also reads the queue's shared rows (for
+the accounts callable now, desk.queue_cache) and tells the team's queue pages, which is not measured
+here. The last lease is finished at the end. The
 raw loop is one UPDATE … WHERE account_id = (SELECT … FOR UPDATE SKIP LOCKED) RETURNING to claim and one
 UPDATE to release, autocommitted, on desk_accountpriority. Targets ([queue] issue): 0 double claims,
 service claims/s >= 50% of raw cycles/s.

@@ -362,12 +362,6 @@ def queue_rows_with_calls(
 CALL_MARK_SECONDS = 60
 
 
-def callable_account_ids(*, choice: QueueChoice, now: datetime | None = None) -> list[int]:
-    """The queue's accounts that may be called now, in queue order: what "Work next account" hands out
-    first, so the collector gets the account the queue page shows on top."""
-    return [r.account_id for r in queue_rows_with_calls(choice=choice, now=now) if r.callable]
-
-
 def call_mark_key(account_id: int) -> str:
     return f"desk:call-mark:{account_id}"
 

@@ -525,9 +525,6 @@ def _claim_next(
             lease_id, account_id, expires_at = cursor.fetchone()
     except psycopg.errors.UniqueViolation as e:
         raise IntegrityError(str(e)) from e
-    # The account taken leaves the queue's rows (and one given back with "next" returns to them; one of
-    # a team outside this queue shows there within ROWS_SECONDS).
-    teams_changed(choice.team_ids)
     if lease_id is None:
         return None
     return Lease(

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -20,7 +21,6 @@ from desk.selectors import call_mark_key, queue_choice_get, workspace_url
 from desk.services import (
     account_rescore,
     lease_claim_next,
-    lease_finish,
     queue_create,
     queue_rescore,
     queue_update,
@@ -121,13 +121,14 @@ def test_a_colleagues_claim_and_release_show_on_the_next_page(client, collector,
     """The rows are built once for the team and shared for a few seconds (desk.queue_cache), but what a
     lease changes shows on the very next page of everyone in the team."""
     top, low = east_accounts
-    colleague = UserFactory(role="collector", teams=[east])
+    colleague = Client()
+    colleague.force_login(UserFactory(role="collector", teams=[east]))
     client.force_login(collector)
     assert page_rows(client) == [top.pk, low.pk]
-    lease = claim(colleague)
-    assert lease.account_id == top.pk
+    assert colleague.post(reverse("desk:claim-next"), {"queue": ""}).url == workspace_url(top.pk)
     assert page_rows(client) == [low.pk]
-    lease_finish(lease_id=lease.pk, user=colleague)
+    lease = Lease.objects.get(account=top, released_at__isnull=True)
+    colleague.post(reverse("desk:lease-release", args=[lease.pk]), {"action": "finish"})
     assert page_rows(client) == [top.pk, low.pk]
 
 
