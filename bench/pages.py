@@ -6,6 +6,9 @@ between pages), one collector's session, on the 1M-account data.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cd_bench .venv/bin/python bench/pages.py workspace
 
 queue: the collector's queue page (50 rows with their reasons); target p95 <= 2 x the one-query view's.
+The one-query view is also measured behind login (the floor of any desk page) and as the patient-data
+floor, which also writes its view to the audit log (the floor of any page showing patient data):
+bench/queue_bench_urls.py. Each ratio is the median round's page p95 over that view's p95.
 workspace: the account workspace of random accounts of the collector's team; target p95 <= 100 ms.
 Needs `wrk` and a scored database (`manage.py queue_rescore`). BENCH_USER (default collector1),
 BENCH_SECONDS (default 30), BENCH_WORKERS (gunicorn workers, default 2), BENCH_ROUNDS (default 2),
