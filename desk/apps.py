@@ -11,4 +11,4 @@ class DeskConfig(AppConfig):
     verbose_name = "Desk"
 
     def ready(self) -> None:
-        from desk import signals  # noqa: F401 - releases a collector's lease when they log out
+        from desk import signals  # noqa: F401 - logout releases the lease; a team saved refreshes its queues

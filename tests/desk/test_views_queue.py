@@ -688,3 +688,12 @@ def test_a_preferred_account_someone_holds_is_skipped(collector, east):
     lease = lease_claim_next(user=collector, choice=choice_of(collector), prefer=[first.pk, second.pk])
     assert lease.account_id == second.pk  # first is held: the next preferred one, not the top score (third)
     assert third.pk != lease.account_id
+
+
+def test_a_renamed_team_shows_in_the_queue_picker_at_once(client, manager, collector, east):
+    queue_create(actor=manager, team=east, name="Big balances", balance_min=Decimal("1000"))
+    client.force_login(collector)
+    assert "Big balances · East" in client.get(reverse("desk:queue")).content.decode()
+    east.name = "East Coast"
+    east.save()
+    assert "Big balances · East Coast" in client.get(reverse("desk:queue")).content.decode()
