@@ -5,13 +5,15 @@ rows every minute; built once per page, the rows (their statement, the complianc
 render) were three quarters of the page's cost (bench/README.md, fifth pass). Built once per team every
 few seconds instead, they are what everybody sees.
 
-Freshness. Each team has a generation in Redis, replaced after every change to what its queues show: a
-lease taken or given back, an account rescored, a queue saved, a rescore run (`teams_changed`, called
-after the change commits). A cached part carries the generations it was built under and is used only
-while they are current; since it is stamped with generations read before it was built, a change that
-commits during the build leaves it stale, not wrongly fresh. What changes with the clock alone (a
-callback falling due, a lapsed lease, a call window opening) shows within ROWS_SECONDS, well inside the
-page's own one-minute refresh. Claim-next never reads this cache: it always picks from the tables.
+Freshness. Each team has a generation in Redis, replaced by `teams_changed` after every change to what
+its queues show: a lease given back, a claim made from a page (desk.views._work_next: not inside
+lease_claim_next, bench/README.md, fifth pass), an account rescored, a queue saved, a team renamed, a
+rescore run. A cached part carries the generations it was built under and is used only while they are
+current; since it is stamped with generations read before it was built, a change that commits during
+the build leaves it stale, not wrongly current. What changes with the clock alone (a callback falling
+due, a lapsed lease, a call window opening) shows within ROWS_SECONDS, well inside the page's own
+one-minute refresh. Claim-next picks from the tables; only the order in which it tries the callable
+accounts comes from the shared rows, and it checks each of them afresh.
 """
 
 from __future__ import annotations

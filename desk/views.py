@@ -98,8 +98,8 @@ def _queue_parts(
 
 
 def _work_next(request: AuthedRequest, queue_id: int | None) -> tuple[QueueChoice, Lease | None]:
-    """ "Work next account": the queue's accounts that may be called now go first, in the order its page
-    lists them (from the same shared rows; the claim checks each afresh), then the rest of the queue."""
+    """What "Work next account" does: the queue's accounts that may be called now go first, in the order
+    its page lists them (from the same shared rows; the claim checks each afresh), then the rest."""
     choice, _, rows, _ = _queue_parts(request, queue_id, shown=False)
     lease = lease_claim_next(
         user=request.user, choice=choice, prefer=[r.account_id for r in rows if r.callable]
