@@ -19,7 +19,9 @@ writes the whole page to the WAL) moved the ratio of one 60 s pair by a third. E
 BENCH_WARMUP seconds (default 5) before it counts: right after a checkpoint every page a loop touches
 costs a whole-page image in the WAL once, and a claim touches a dozen structures where a raw cycle
 touches one; a production server checkpoints every 5 minutes, not every 20 s. The figure is claims over
-cycles summed over all rounds; the WAL written per claim and per cycle (after the warm-up) is reported.
+cycles summed over all rounds; the WAL written per claim and per cycle (after the warm-up) is reported,
+and so is the machine's CPU over the counted seconds: per claim and per cycle, and the busy share, which
+says whether a phase was bound by the CPU (near 1) or waited on the disk.
 The tables both loops write are vacuumed before each phase, as autovacuum would between them on a
 production server: the project machine's PostgreSQL runs with autovacuum off (its CI configuration),
 and the dead lease versions of earlier runs (660k of them) would otherwise be walked by every claim.
@@ -65,6 +67,16 @@ SELECT count(*) FROM desk_lease a JOIN desk_lease b
   && tstzrange(b.claimed_at, coalesce(b.released_at, b.expires_at))
  WHERE a.claimed_at >= %s AND b.claimed_at >= %s
 """
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """The whole machine's busy and total CPU seconds so far (/proc/stat): whether a phase was bound by
+    the CPU (busy near total) or waited on the disk, and what each claim or cycle cost in CPU."""
+    with open("/proc/stat") as stat:
+        ticks = [int(v) for v in stat.readline().split()[1:9]]
+    idle = ticks[3] + ticks[4]  # idle and iowait
+    hz = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks) - idle) / hz, sum(ticks) / hz
 
 
 def _django() -> None:
@@ -127,8 +139,9 @@ def service_worker(user_id: int, seconds: float, start_at: float, out: mp.Queue)
     out.put((claims, empty))
 
 
-def run(target, args_list: list[tuple], seconds: float, counting=None) -> tuple[list, float]:
-    """Run `target` in one process per args tuple; `counting` is called when the warm-up ends."""
+def run(target, args_list: list[tuple], seconds: float, counting=None, ending=None) -> tuple[list, float]:
+    """Run `target` in one process per args tuple; `counting` is called when the warm-up ends, `ending`
+    when the counted seconds do (before the workers give their last leases back and exit)."""
     ctx = mp.get_context("fork")
     out = ctx.Queue()
     start_at = time.time() + 3.0  # every process connected and set up before the clock starts
@@ -138,6 +151,9 @@ def run(target, args_list: list[tuple], seconds: float, counting=None) -> tuple[
     if counting is not None:
         time.sleep(max(0.0, start_at + WARMUP - time.time()))
         counting()
+    if ending is not None:
+        time.sleep(max(0.0, start_at + WARMUP + seconds - time.time()))
+        ending()
     results = [out.get() for _ in procs]
     for p in procs:
         p.join()
@@ -187,30 +203,36 @@ def main() -> None:
                 cursor.execute(f"VACUUM {table}")
             cursor.execute("CHECKPOINT")
         connection.close()  # no connection may be shared with the forked workers
-        lsn = []
+        lsn, cpu = [], []
 
         def counting() -> None:
+            cpu.append(cpu_seconds())
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_current_wal_lsn()")
                 lsn.append(cursor.fetchone()[0])
 
-        results, _ = run(target, args_list, seconds, counting)
+        results, _ = run(target, args_list, seconds, counting, lambda: cpu.append(cpu_seconds()))
+        busy, total = (after - before for after, before in zip(cpu[1], cpu[0], strict=True))
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", [lsn[0]])
             wal = int(cursor.fetchone()[0])
-        return results, wal
+        return results, wal, (busy, total)
 
     rounds = []
     raw: list[int] = []
     service: list[tuple[int, int]] = []
     wal = {"raw": 0, "service": 0}
+    cpu = {"raw": [0.0, 0.0], "service": [0.0, 0.0]}  # busy and total CPU seconds
     for _ in range(int(os.environ.get("BENCH_ROUNDS", "3"))):
-        raw_round, raw_wal = phase(raw_worker, [(team.pk,)] * workers)
-        service_round, service_wal = phase(service_worker, [(u.pk,) for u in users])
+        raw_round, raw_wal, raw_cpu = phase(raw_worker, [(team.pk,)] * workers)
+        service_round, service_wal, service_cpu = phase(service_worker, [(u.pk,) for u in users])
         raw += raw_round
         service += service_round
         wal["raw"] += raw_wal
         wal["service"] += service_wal
+        for kind, (busy, total) in (("raw", raw_cpu), ("service", service_cpu)):
+            cpu[kind][0] += busy
+            cpu[kind][1] += total
         cycles, claims = sum(raw_round), sum(c for c, _ in service_round)
         rounds.append(
             {
@@ -250,6 +272,13 @@ def main() -> None:
         "ratio": round(claims / raw_total, 3) if raw_total else None,
         "wal_bytes_per_raw_cycle": round(wal["raw"] / raw_total) if raw_total else None,
         "wal_bytes_per_claim": round(wal["service"] / claims) if claims else None,
+        # The whole machine's CPU over the counted seconds (workers, PostgreSQL, the rest).
+        "cpu_ms_per_raw_cycle": round(cpu["raw"][0] * 1000 / raw_total, 3) if raw_total else None,
+        "cpu_ms_per_claim": round(cpu["service"][0] * 1000 / claims, 3) if claims else None,
+        "cpu_busy_share_raw": round(cpu["raw"][0] / cpu["raw"][1], 3) if cpu["raw"][1] else None,
+        "cpu_busy_share_service": round(cpu["service"][0] / cpu["service"][1], 3)
+        if cpu["service"][1]
+        else None,
         "leases_written": leases,
         "distinct_accounts": accounts,
         "leases_still_open": still_open,
