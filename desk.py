@@ -93,6 +93,9 @@ def run(argv: list[str], env: dict[str, str]) -> int:
     else:
         say("database has accounts: demo data not reloaded")
         manage("seed_demo", "--logins", env=env)
+    # The queues read materialized priorities, which beat refreshes only every 15 minutes: without this
+    # the demo's queues would be empty until the first quarter hour.
+    manage("queue_rescore", env=env)
     celery = [sys.executable, "-m", "celery", "-A", "collections_desk"]
     commands = {
         "web": [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
