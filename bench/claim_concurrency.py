@@ -7,10 +7,9 @@ then the lease history is checked with SQL for double claims.
 Each service claim is `lease_claim_next`, which first releases the collector's previous lease (reason
 "next"), what the "Work next account" button does; the button also reads the queue's shared rows (for
 the accounts callable now, desk.queue_cache) and tells the team's queue pages, which is not measured
-here. The last lease is finished at the end. The
-raw loop is one UPDATE … WHERE account_id = (SELECT … FOR UPDATE SKIP LOCKED) RETURNING to claim and one
-UPDATE to release, autocommitted, on desk_accountpriority. Targets ([queue] issue): 0 double claims,
-service claims/s >= 50% of raw cycles/s.
+here. The last lease is finished at the end. The raw loop is one UPDATE … WHERE account_id = (SELECT …
+FOR UPDATE SKIP LOCKED) RETURNING to claim and one UPDATE to release, autocommitted, on
+desk_accountpriority. Targets ([queue] issue): 0 double claims, service claims/s >= 50% of raw cycles/s.
 
 The two alternate in BENCH_ROUNDS rounds of BENCH_SECONDS each (default 3 x 20 s: 60 s of claiming),
 each phase after a CHECKPOINT: on this machine both are bound by WAL flushes, and a checkpoint landing
