@@ -12,18 +12,18 @@ FOR UPDATE SKIP LOCKED) RETURNING to claim and one UPDATE to release, autocommit
 desk_accountpriority. Targets ([queue] issue): 0 double claims, service claims/s >= 50% of raw cycles/s.
 
 The two alternate in BENCH_ROUNDS rounds of BENCH_SECONDS each (default 3 x 20 s: 60 s of claiming),
-each phase after a CHECKPOINT: on this machine both are bound by WAL flushes, and a checkpoint landing
-in one phase only (its page writes compete with the WAL's, and the first change of each page after it
-writes the whole page to the WAL) moved the ratio of one 60 s pair by a third. Each phase then runs
-BENCH_WARMUP seconds (default 5) before it counts: right after a checkpoint every page a loop touches
-costs a whole-page image in the WAL once, and a claim touches a dozen structures where a raw cycle
-touches one; a production server checkpoints every 5 minutes, not every 20 s. The figure is claims over
-cycles summed over all rounds; the WAL written per claim and per cycle (after the warm-up) is reported,
-and so is the machine's CPU over the counted seconds: per claim and per cycle, and the busy share, which
-says whether a phase was bound by the CPU (near 1) or waited on the disk.
-The tables both loops write are vacuumed before each phase, as autovacuum would between them on a
-production server: the project machine's PostgreSQL runs with autovacuum off (its CI configuration),
-and the dead lease versions of earlier runs (660k of them) would otherwise be walked by every claim.
+each phase after a CHECKPOINT: where both are bound by WAL flushes (bench/README.md, fourth pass), a
+checkpoint landing in one phase only (its page writes compete with the WAL's, and the first change of
+each page after it writes the whole page to the WAL) moved the ratio of one 60 s pair by a third. Each
+phase then runs BENCH_WARMUP seconds (default 5) before it counts: right after a checkpoint every page a
+loop touches costs a whole-page image in the WAL once, and a claim touches a dozen structures where a
+raw cycle touches one; a production server checkpoints every 5 minutes, not every 20 s. The figure is
+claims over cycles summed over all rounds; the WAL written per claim and per cycle (after the warm-up)
+is reported, and so is the machine's CPU over the counted seconds: per claim and per cycle, and the busy
+share, which says whether a phase was bound by the CPU (near 1) or waited on the disk. The tables both
+loops write are vacuumed before each phase, as autovacuum would between them on a production server: the
+project machine's PostgreSQL runs with autovacuum off (its CI configuration), and the dead lease
+versions of earlier runs (660k of them) would otherwise be walked by every claim.
 BENCH_WORKERS (default 32), BENCH_TEAM (default East), BENCH_RAW_ASYNC (see RAW_ASYNC).
 """
 
