@@ -68,11 +68,13 @@ def queue_parts(
     queue_id: int | None,
     teams: list[int],
     build_rows: Callable[[QueueChoice], tuple[list[Any], str]],
+    current: bool = True,
 ) -> tuple[QueueChoice, list[QueueChoice], list[Any], str]:
     """The queue `queue_id` (None: "My queue") as `user` may see it, the queues they may pick, and the
     queue's rows with their HTML (made by `build_rows` when the cached ones are not current). `teams` is
     `team_ids_visible_to(user)`. Raises Http404 for a queue the user may not work, as queue_choice_get.
-    One round trip to Redis when everything is current."""
+    One round trip to Redis when everything is current. `current=False`: rows younger than ROWS_SECONDS
+    do even if a change has made them stale since (for claim-next's order of tries, which it checks)."""
     queues_key = f"desk:queues:{','.join(map(str, teams))}"
     rows_key = _rows_key(queue_id, teams)
     generation_keys = {t: _generation_key(t) for t in teams}
@@ -101,7 +103,7 @@ def queue_parts(
     now = timezone.now().timestamp()
     if (
         cached is not None
-        and cached[0] == _stamp(generations, choice.team_ids)
+        and (cached[0] == _stamp(generations, choice.team_ids) or not current)
         and 0 <= now - cached[1] < ROWS_SECONDS
     ):
         rows, html = cached[2]

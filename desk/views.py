@@ -82,10 +82,10 @@ def _queue_parts(
 ) -> tuple[QueueChoice, list[QueueChoice], list[QueueRow], SafeString]:
     """The queue, the queues to pick from, and the queue's next rows, rendered (shared by the team's
     collectors for a few seconds: desk.queue_cache); `shown`: the rows are shown, and their view is
-    written to the audit log."""
+    written to the audit log (rows not shown may be a few seconds stale: see _work_next)."""
     teams = team_ids_visible_to(request.user)
     choice, queues, rows, html = queue_parts(
-        user=request.user, queue_id=queue_id, teams=teams, build_rows=_rows_build
+        user=request.user, queue_id=queue_id, teams=teams, build_rows=_rows_build, current=shown
     )
     if shown:
         audit_record_view(
@@ -99,7 +99,9 @@ def _queue_parts(
 
 def _work_next(request: AuthedRequest, queue_id: int | None) -> tuple[QueueChoice, Lease | None]:
     """What "Work next account" does: the queue's accounts that may be called now go first, in the order
-    its page lists them (from the same shared rows; the claim checks each afresh), then the rest."""
+    its page lists them, then the rest. The shared rows only order the claim's first tries and it checks
+    each account afresh, so rows made stale by another claim seconds ago still do: in a busy team every
+    claim makes them stale, and rebuilding them was most of a claim's cost (bench/README.md, fifth pass)."""
     choice, _, rows, _ = _queue_parts(request, queue_id, shown=False)
     lease = lease_claim_next(
         user=request.user, choice=choice, prefer=[r.account_id for r in rows if r.callable]

@@ -38,3 +38,20 @@ def test_a_lost_generation_does_not_bring_back_old_rows(collector, east):
     parts(collector, [east.pk], build)
     cache.delete(f"desk:team-generation:{east.pk}")
     assert parts(collector, [east.pk], build)[3] == "build 2"
+
+
+def test_claims_may_order_their_tries_by_rows_a_change_made_stale(collector, east):
+    """Work next takes its order of tries from rows a few seconds old even after a change (it checks each
+    account itself); a page shown never does."""
+    builds = []
+
+    def build(choice):
+        builds.append(choice)
+        return [], f"build {len(builds)}"
+
+    parts(collector, [east.pk], build)
+    teams_changed([east.pk])
+    assert queue_parts(user=collector, queue_id=None, teams=[east.pk], build_rows=build, current=False)[
+        3
+    ] == ("build 1")
+    assert parts(collector, [east.pk], build)[3] == "build 2"
