@@ -1,10 +1,11 @@
 """The README's run command, end to end: a fresh data folder, embedded PostgreSQL and Redis, migrations,
 demo data, web + worker + beat; a seeded collector opens an account of their team and gets a 404 for
-another team's; Ctrl-C stops every process."""
+another team's, finds work in their queue and takes the next account; Ctrl-C stops every process."""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -94,6 +95,12 @@ def test_run_serves_demo_data_scoped_by_team_and_ctrl_c_stops_everything(tmp_pat
         expect(east_page.locator("#ws-header h1")).to_contain_text("guarantor")
         expect(east_page.locator("#balance")).to_have_text("verify first")  # a collector verifies first
         assert east_page.goto(f"{base}{other}").status == 404
+        # The queues are scored before the app serves: the demo's queue has work at once.
+        east_page.goto(f"{base}/desk/")
+        expect(east_page.locator("#queue-rows tbody td.num").first).to_be_visible()
+        expect(east_page.locator("#queue-rows")).not_to_contain_text("Nothing to work")
+        east_page.get_by_role("button", name="Work next account").click()
+        expect(east_page).to_have_url(re.compile(r"/work/\d+/$"))
         east.close()
         west.close()
     finally:
