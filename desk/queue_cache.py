@@ -2,18 +2,18 @@
 
 Every collector of a team loads the same top of the same queue, and every open queue page reloads its
 rows every minute; built once per page, the rows (their statement, the compliance marks and their
-render) were three quarters of the page's cost (bench/README.md, fifth pass). Built once per team every
-few seconds instead, they are what everybody sees.
+render) and the saved queues were 3.4 ms of the page's 8.2 (bench/README.md, fifth pass). Built once per
+team every few seconds instead, they are what everybody sees.
 
-Freshness. Each team has a generation in Redis, replaced by `teams_changed` after every change to what
-its queues show: a lease given back, a claim made from a page (desk.views._work_next: not inside
-lease_claim_next, bench/README.md, fifth pass), an account rescored, a queue saved, a team renamed, a
-rescore run. A cached part carries the generations it was built under and is used only while they are
-current; since it is stamped with generations read before it was built, a change that commits during
-the build leaves it stale, not wrongly current. What changes with the clock alone (a callback falling
-due, a lapsed lease, a call window opening) shows within ROWS_SECONDS, well inside the page's own
-one-minute refresh. Claim-next picks from the tables; only the order in which it tries the callable
-accounts comes from the shared rows, and it checks each of them afresh.
+Freshness. Each team has generations in Redis, replaced by `teams_changed` after every change to what its
+queues show: a lease given back, a claim made from a page (desk.views._work_next: not inside
+lease_claim_next, bench/README.md, fifth pass), an account rescored, a rescore run; and, for the saved
+queues as well, a queue saved or a team renamed. A cached part carries the generations it was built under
+and is used only while they are current; since it is stamped with generations read before it was built, a
+change that commits during the build leaves it stale, not wrongly current. What changes with the clock
+alone (a callback falling due, a lapsed lease, a call window opening) shows within ROWS_SECONDS, well
+inside the page's own one-minute refresh. Claim-next picks from the tables; only the order in which it
+tries the callable accounts comes from the shared rows, and it checks each of them afresh.
 """
 
 from __future__ import annotations
@@ -35,26 +35,31 @@ ROWS_SECONDS = 10
 QUEUES_SECONDS = 3600
 
 
-def _generation_key(team_id: int) -> str:
-    return f"desk:team-generation:{team_id}"
+# Two generations per team: "rows" (what its queues list) and "queues" (its saved queues: names, filters,
+# orders). A lease or a rescore replaces the first only; a saved queue or a team saved replaces both.
+_KINDS = ("rows", "queues")
 
 
-def teams_changed(team_ids: Iterable[int]) -> None:
-    """What the queues of these teams show has changed: their cached parts are stale from now on. Inside a
-    transaction it is said again when the transaction commits: a page that rebuilt in between read the
-    data from before the change, and must not be taken as current."""
-    teams = set(team_ids)
-    if not teams:
+def _generation_key(kind: str, team_id: int) -> str:
+    return f"desk:team-{kind}:{team_id}"
+
+
+def teams_changed(team_ids: Iterable[int], *, queues: bool = False) -> None:
+    """What the queues of these teams show has changed (with `queues`, their saved queues themselves): the
+    cached parts are stale from now on. Inside a transaction it is said again when the transaction
+    commits: a page that rebuilt in between read the data from before the change, and must not be taken
+    as current."""
+    kinds = _KINDS if queues else ("rows",)
+    keys = [_generation_key(kind, t) for t in set(team_ids) for kind in kinds]
+    if not keys:
         return
-    cache.set_many({_generation_key(t): uuid.uuid4().hex for t in teams}, timeout=None)
+    cache.set_many({key: uuid.uuid4().hex for key in keys}, timeout=None)
     if not connection.get_autocommit():
-        transaction.on_commit(
-            lambda: cache.set_many({_generation_key(t): uuid.uuid4().hex for t in teams}, timeout=None)
-        )
+        transaction.on_commit(lambda: cache.set_many({key: uuid.uuid4().hex for key in keys}, timeout=None))
 
 
-def _stamp(generations: dict[int, str], team_ids: Iterable[int]) -> tuple[tuple[int, str], ...]:
-    return tuple((t, generations[t]) for t in sorted(team_ids))
+def _stamp(generations: dict[str, str], kind: str, team_ids: Iterable[int]) -> tuple[str, ...]:
+    return tuple(generations[_generation_key(kind, t)] for t in sorted(team_ids))
 
 
 def _rows_key(queue_id: int | None, teams: list[int]) -> str:
@@ -77,37 +82,35 @@ def queue_parts(
     do even if a change has made them stale since (for claim-next's order of tries, which it checks)."""
     queues_key = f"desk:queues:{','.join(map(str, teams))}"
     rows_key = _rows_key(queue_id, teams)
-    generation_keys = {t: _generation_key(t) for t in teams}
-    found = cache.get_many([*generation_keys.values(), queues_key, rows_key])
-    generations = {t: found.get(key) for t, key in generation_keys.items()}
-    missing = {generation_keys[t]: uuid.uuid4().hex for t, g in generations.items() if g is None}
+    generation_keys = [_generation_key(kind, t) for t in teams for kind in _KINDS]
+    found = cache.get_many([*generation_keys, queues_key, rows_key])
+    generations = {key: found[key] for key in generation_keys if key in found}
+    missing = [key for key in generation_keys if key not in generations]
     if missing:
         # A team never changed since Redis started: give it a generation now. `add` keeps one written
         # meanwhile by another page or a change, which is then read back.
-        for key, value in missing.items():
-            cache.add(key, value, timeout=None)
-        again = cache.get_many(list(missing))
-        generations |= {t: again.get(generation_keys[t], "") for t in teams if generations[t] is None}
+        for key in missing:
+            cache.add(key, uuid.uuid4().hex, timeout=None)
+        again = cache.get_many(missing)
+        generations |= {key: again.get(key, "") for key in missing}
 
     cached = found.get(queues_key)
-    if cached is not None and cached[0] == _stamp(generations, teams):
+    if cached is not None and cached[0] == _stamp(generations, "queues", teams):
         queues = cached[1]
     else:
         queues = queues_for(user, teams=teams)
-        cache.set(queues_key, (_stamp(generations, teams), queues), QUEUES_SECONDS)
+        cache.set(queues_key, (_stamp(generations, "queues", teams), queues), QUEUES_SECONDS)
     choice = next((q for q in queues if q.id == queue_id), None)
     if choice is None:
         raise Http404("No such queue")
 
+    # A saved queue's rows depend on its definition too (filters, order, name in the caption).
+    stamp = (_stamp(generations, "rows", choice.team_ids), _stamp(generations, "queues", choice.team_ids))
     cached = found.get(rows_key)
     now = timezone.now().timestamp()
-    if (
-        cached is not None
-        and (cached[0] == _stamp(generations, choice.team_ids) or not current)
-        and 0 <= now - cached[1] < ROWS_SECONDS
-    ):
+    if cached is not None and (cached[0] == stamp or not current) and 0 <= now - cached[1] < ROWS_SECONDS:
         rows, html = cached[2]
     else:
         rows, html = build_rows(choice)
-        cache.set(rows_key, (_stamp(generations, choice.team_ids), now, (rows, html)), ROWS_SECONDS)
+        cache.set(rows_key, (stamp, now, (rows, html)), ROWS_SECONDS)
     return choice, queues, rows, html

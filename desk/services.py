@@ -685,7 +685,7 @@ def queue_create(*, actor: Any, team: Any, name: str, **filters: Any) -> Queue:
         queue = Queue(team=team, name=name.strip(), created_by=actor, **filters)
         queue.full_clean()
         queue.save()
-        teams_changed([team.pk])
+        teams_changed([team.pk], queues=True)
         audit_record(
             action="desk.queue.created",
             actor=actor,
@@ -719,7 +719,7 @@ def queue_update(*, actor: Any, queue_id: int, **changes: Any) -> Queue:
             return queue
         queue.full_clean()
         queue.save()
-        teams_changed({old_team, queue.team_id})
+        teams_changed({old_team, queue.team_id}, queues=True)
         audit_record(
             action="desk.queue.updated",
             actor=actor,

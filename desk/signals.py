@@ -26,4 +26,4 @@ def _release_on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> N
 def _team_saved(sender: Any, instance: Team, **kwargs: Any) -> None:
     from desk.queue_cache import teams_changed
 
-    teams_changed([instance.pk])
+    teams_changed([instance.pk], queues=True)

@@ -36,7 +36,7 @@ def test_a_lost_generation_does_not_bring_back_old_rows(collector, east):
         return [], f"build {len(calls)}"
 
     parts(collector, [east.pk], build)
-    cache.delete(f"desk:team-generation:{east.pk}")
+    cache.delete_many([f"desk:team-rows:{east.pk}", f"desk:team-queues:{east.pk}"])
     assert parts(collector, [east.pk], build)[3] == "build 2"
 
 
