@@ -30,8 +30,8 @@ from django.utils import timezone
 from desk.selectors import QueueChoice, queues_for
 
 ROWS_SECONDS = 10
-# Saved queues change only through desk.services, which replace the generation: the hour only bounds
-# what a lost generation (a Redis restart) could leave behind.
+# Saved queues change only through desk.services (and a team saved, desk.signals), which replace the
+# generation: the hour only bounds what a lost generation (a Redis restart) could leave behind.
 QUEUES_SECONDS = 3600
 
 
