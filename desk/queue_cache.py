@@ -24,10 +24,9 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.http import Http404
 from django.utils import timezone
 
-from desk.selectors import QueueChoice, queues_for
+from desk.selectors import QueueChoice, queue_choice_in, queues_for
 
 ROWS_SECONDS = 10
 # Saved queues change only through desk.services (and a team saved, desk.signals), which replace the
@@ -77,7 +76,7 @@ def queue_parts(
 ) -> tuple[QueueChoice, list[QueueChoice], list[Any], str]:
     """The queue `queue_id` (None: "My queue") as `user` may see it, the queues they may pick, and the
     queue's rows with their HTML (made by `build_rows` when the cached ones are not current). `teams` is
-    `team_ids_visible_to(user)`. Raises Http404 for a queue the user may not work, as queue_choice_get.
+    `team_ids_visible_to(user)`. Raises Http404 for a queue the user may not work (queue_choice_in).
     One round trip to Redis when everything is current. `current=False`: rows younger than ROWS_SECONDS
     do even if a change has made them stale since (for claim-next's order of tries, which it checks)."""
     queues_key = f"desk:queues:{','.join(map(str, teams))}"
@@ -100,9 +99,7 @@ def queue_parts(
     else:
         queues = queues_for(user, teams=teams)
         cache.set(queues_key, (_stamp(generations, "queues", teams), queues), QUEUES_SECONDS)
-    choice = next((q for q in queues if q.id == queue_id), None)
-    if choice is None:
-        raise Http404("No such queue")
+    choice = queue_choice_in(queues, queue_id)
 
     # A saved queue's rows depend on its definition too (filters, order, name in the caption).
     stamp = (_stamp(generations, "rows", choice.team_ids), _stamp(generations, "queues", choice.team_ids))

@@ -125,13 +125,15 @@ def queues_managed_by(user: Any) -> list[Queue]:
 def queue_choice_get(*, user: Any, queue_id: int | None, teams: list[int] | None = None) -> QueueChoice:
     """The queue `queue_id` if the user may work it (404 otherwise); None is "My queue". `teams` is
     `team_ids_visible_to(user)` when the caller already has it."""
-    teams = team_ids_visible_to(user) if teams is None else teams
-    if queue_id is None:
-        return QueueChoice(id=None, name="My queue", team_ids=tuple(teams))
-    q = Queue.objects.filter(pk=queue_id, team_id__in=teams, is_active=True).select_related("team").first()
-    if q is None:
+    return queue_choice_in(queues_for(user, teams=teams), queue_id)
+
+
+def queue_choice_in(queues: list[QueueChoice], queue_id: int | None) -> QueueChoice:
+    """The queue `queue_id` among the queues a user may work (queues_for); Http404 if it is not one."""
+    choice = next((q for q in queues if q.id == queue_id), None)
+    if choice is None:
         raise Http404("No such queue")
-    return QueueChoice(id=q.pk, name=f"{q.name} · {q.team.name}", team_ids=(q.team_id,), queue=q)
+    return choice
 
 
 def queue_filter_sql(queue: Queue | None, *, today: Any) -> tuple[str, list[Any]]:
