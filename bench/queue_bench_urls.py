@@ -20,23 +20,23 @@ from collections_desk.urls import urlpatterns as app_urlpatterns
 _RANDOM = random.Random(7)
 
 
-def one_query(request: HttpRequest) -> HttpResponse:
+def _balance(account_id: int) -> HttpResponse:
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT balance FROM accounts_patientaccount WHERE id = %s", [_RANDOM.randint(1, 1_000_000)]
-        )
+        cursor.execute("SELECT balance FROM accounts_patientaccount WHERE id = %s", [account_id])
         row = cursor.fetchone()
     return HttpResponse(str(row[0] if row else ""), content_type="text/plain")
+
+
+def one_query(request: HttpRequest) -> HttpResponse:
+    return _balance(_RANDOM.randint(1, 1_000_000))
 
 
 @login_required
 def patient_floor(request: HttpRequest) -> HttpResponse:
     account_id = _RANDOM.randint(1, 1_000_000)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT balance FROM accounts_patientaccount WHERE id = %s", [account_id])
-        row = cursor.fetchone()
+    response = _balance(account_id)
     audit_record_view(actor=request.user, action="accounts.account.viewed", account_ids=[account_id])
-    return HttpResponse(str(row[0] if row else ""), content_type="text/plain")
+    return response
 
 
 urlpatterns = [
