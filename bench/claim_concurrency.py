@@ -135,7 +135,16 @@ def service_worker(user_id: int, seconds: float, start_at: float, out: mp.Queue)
             claims += now >= counting_from
     if lease is not None:
         lease_finish(lease_id=lease.pk, user=user)
-    out.put((claims, empty))
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        # Whether PostgreSQL kept the claim's plan (desk.models.AccountPriority, prio_callback_pending).
+        cursor.execute(
+            "SELECT coalesce(sum(generic_plans), 0)::int, coalesce(sum(custom_plans), 0)::int "
+            "FROM pg_prepared_statements WHERE statement LIKE 'WITH mine%'"
+        )
+        plans = cursor.fetchone()
+    out.put((claims, empty, *plans))
 
 
 def run(target, args_list: list[tuple], seconds: float, counting=None, ending=None) -> tuple[list, float]:
@@ -219,7 +228,7 @@ def main() -> None:
 
     rounds = []
     raw: list[int] = []
-    service: list[tuple[int, int]] = []
+    service: list[tuple[int, int, int, int]] = []
     wal = {"raw": 0, "service": 0}
     cpu = {"raw": [0.0, 0.0], "service": [0.0, 0.0]}  # busy and total CPU seconds
     for _ in range(int(os.environ.get("BENCH_ROUNDS", "3"))):
@@ -232,7 +241,7 @@ def main() -> None:
         for kind, (busy, total) in (("raw", raw_cpu), ("service", service_cpu)):
             cpu[kind][0] += busy
             cpu[kind][1] += total
-        cycles, claims = sum(raw_round), sum(c for c, _ in service_round)
+        cycles, claims = sum(raw_round), sum(r[0] for r in service_round)
         rounds.append(
             {
                 "raw_cycles_per_s": round(cycles / seconds, 1),
@@ -255,7 +264,7 @@ def main() -> None:
             "UPDATE desk_accountpriority SET held_until = NULL WHERE lease_id IS NULL AND held_until > now()"
         )
     raw_total = sum(raw)
-    claims = sum(c for c, _ in service)
+    claims = sum(r[0] for r in service)
     summary = {
         "workers": workers,
         "seconds_per_phase": seconds,
@@ -266,7 +275,11 @@ def main() -> None:
         "raw_skip_locked_cycles": raw_total,
         "raw_cycles_per_s": round(raw_total / seconds / len(rounds), 1),
         "service_claims": claims,
-        "service_empty_claims": sum(e for _, e in service),
+        "service_empty_claims": sum(r[1] for r in service),
+        # How each worker's claims were planned, warm-up included: the first five of a connection are
+        # planned for their own values, then PostgreSQL keeps the generic plan if it reckons it no dearer.
+        "claim_generic_plans": sum(r[2] for r in service),
+        "claim_custom_plans": sum(r[3] for r in service),
         "service_claims_per_s": round(claims / seconds / len(rounds), 1),
         "ratio": round(claims / raw_total, 3) if raw_total else None,
         "wal_bytes_per_raw_cycle": round(wal["raw"] / raw_total) if raw_total else None,

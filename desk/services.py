@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -294,15 +295,12 @@ picked AS (
      ORDER BY rank LIMIT 1
 ),""")
 
-_CLAIM_LOCK = 0x6C65  # advisory lock class of claim-next ("le"), keyed by the claiming user
-_CLAIM_PREAMBLE = (
-    "SELECT set_config('plan_cache_mode', 'force_generic_plan', true), pg_advisory_xact_lock(%s, %s)"
-)
-# A claim in its own transaction commits without waiting for its WAL flush (see _claim_next).
-_CLAIM_PREAMBLE_ALONE = (
-    "SELECT set_config('plan_cache_mode', 'force_generic_plan', true), "
-    "set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock(%s, %s)"
-)
+# Tries of a claim that meets another claim of the same collector at the one-open-lease-per-holder index
+# (see lease_claim_next); each meeting means that other claim went through.
+_CLAIM_TRIES = 5
+# In the claim's own transaction it commits asynchronously (see _claim_next); the setting is made by the
+# claim statement itself, since a statement of its own would cost a round trip.
+_ASYNC_COMMIT = "set_config('synchronous_commit','off',true)"
 
 _CLAIM_SQL = _compact("""
 WITH mine AS (
@@ -390,11 +388,13 @@ audit AS (
       FROM lease l CROSS JOIN picked LEFT JOIN released r ON TRUE
 )
 -- (Data-modifying CTEs run to completion whether or not this reads them.)
-SELECT lease.id, lease.account_id, lease.expires_at FROM (SELECT 1) one LEFT JOIN lease ON TRUE
+SELECT lease.id, lease.account_id, lease.expires_at FROM (SELECT {commit}) one LEFT JOIN lease ON TRUE
 """)
 
 
-def _claim_sql(*, choice: QueueChoice, now: datetime, prefer: bool = False) -> tuple[str, dict[str, Any]]:
+def _claim_sql(
+    *, choice: QueueChoice, now: datetime, prefer: bool = False, alone: bool = False
+) -> tuple[str, dict[str, Any]]:
     teams_sql, teams_params = team_filter_sql(choice.team_ids)
     filters_sql, filters_params = queue_filter_sql(choice.queue, today=now.astimezone(UTC).date())
     # The selectors' positional placeholders become named ones here.
@@ -408,7 +408,12 @@ def _claim_sql(*, choice: QueueChoice, now: datetime, prefer: bool = False) -> t
         teams=teams_sql, filters=filters_sql, pick=pick
     )
     sql = _CLAIM_SQL.format(
-        teams=teams_sql, filters=filters_sql, order=ORDER_SQL[order], due=due_column(order), picked=picked
+        teams=teams_sql,
+        filters=filters_sql,
+        order=ORDER_SQL[order],
+        due=due_column(order),
+        picked=picked,
+        commit=_ASYNC_COMMIT if alone else "1",
     )
     return sql, params
 
@@ -470,13 +475,16 @@ def lease_claim_next(
     that fell due after the last rescore is found through the small callback_pending_at index and
     counted with its team's callback weight, so it comes first at its time, not at the next rescore.
     Concurrent claimers skip each other's rows (SKIP LOCKED); the partial unique indexes on desk_lease
-    are the backstop. A collector's own claims (a double click) wait for each other (advisory lock); if
-    one still meets the one-open-lease-per-holder index we retry once, releasing what the other took.
+    are the backstop. Two claims of one collector at once (a double click) can both start before either
+    commits: the later then meets the one-open-lease-per-holder index and is tried again, and then sees
+    the other's lease and releases it.
     """
-    try:
-        return _claim_next(user=user, choice=choice, now=now, prefer=prefer)
-    except IntegrityError:
-        return _claim_next(user=user, choice=choice, now=now, prefer=prefer)
+    for _ in range(_CLAIM_TRIES - 1):
+        try:
+            return _claim_next(user=user, choice=choice, now=now, prefer=prefer)
+        except IntegrityError:
+            continue
+    return _claim_next(user=user, choice=choice, now=now, prefer=prefer)
 
 
 def _claim_next(
@@ -486,7 +494,16 @@ def _claim_next(
     if not choice.team_ids:
         lease_release_on_logout(user=user, now=now, reason=Lease.ReleaseReason.NEXT)
         return None
-    sql, params = _claim_sql(choice=choice, now=now, prefer=bool(prefer))
+    # In its own transaction (no caller's atomic block), the claim commits asynchronously: it returns
+    # before its WAL reaches the disk. A crash in the next ~0.6 s (3 x wal_writer_delay) can lose the
+    # claim whole (lease, priority mark and its event together; never half of it), which leaves the
+    # account unheld and the collector's lease bar saying so. It cannot lose a claim whose account was
+    # then shown: the page's view event commits synchronously, and that flushes every earlier commit's
+    # WAL with it. Claims write 7-10x the WAL of the raw loop they are measured against, and waiting for
+    # its flush was their bottleneck (bench/README.md, fourth pass). Inside a caller's transaction the
+    # setting would cover the caller's own writes too, so there it is not made.
+    alone = connection.get_autocommit()
+    sql, params = _claim_sql(choice=choice, now=now, prefer=bool(prefer), alone=alone)
     params |= {
         "prefer": list(prefer),
         "now": now,
@@ -499,29 +516,19 @@ def _claim_next(
         "ip": current_ip.get(),
     }
     connection.ensure_connection()
-    conn = connection.connection
-    # Two statements in one pipeline: one round trip, and psycopg sends a single Sync at its end, so
-    # outside the caller's atomic block they share one implicit transaction (no BEGIN and COMMIT of our
-    # own: bench/README.md, fourth pass). The first:
-    #  * sets plan_cache_mode for this transaction: the claim is a prepared statement, and left to
-    #    choose PostgreSQL re-plans this 13-step statement on every claim (~0.6 ms of custom planning);
-    #  * takes this collector's claim lock: one claim at a time per collector (a double click sends
-    #    two). The second waits for the first to commit, and the claim statement, which starts after
-    #    the lock is granted, reads a snapshot in which it sees that lease and releases it;
-    #  * in its own transaction only, commits asynchronously: the claim returns before its WAL reaches
-    #    the disk. A crash in the next ~0.6 s (3 x wal_writer_delay) can lose the claim whole (lease,
-    #    priority mark and its event together; never half of it), which leaves the account unheld and
-    #    the collector's lease bar saying so. It cannot lose a claim whose account was then shown: the
-    #    page's view event commits synchronously, and that flushes every earlier commit's WAL with it.
-    #    Claims write 7-10x the WAL of the raw loop they are measured against, and waiting for its flush
-    #    was their bottleneck here (bench/README.md, fourth pass). Inside a caller's transaction the
-    #    setting would cover the caller's own writes too, so there it is not set.
-    preamble = _CLAIM_PREAMBLE_ALONE if connection.get_autocommit() else _CLAIM_PREAMBLE
+    # A prepared statement: after five runs PostgreSQL keeps its generic plan, which it reckons cheaper
+    # than planning this 13-step statement again (~0.6 ms) because the due-callback indexes end with
+    # the account (models.AccountPriority). One statement, so one round trip and no pipeline: with a
+    # statement before it (to set plan_cache_mode and take a per-collector lock), 32 collectors made a
+    # fifth fewer claims per second (bench/README.md, sixth pass).
     try:
-        with psycopg.Cursor(conn) as cursor:
-            with conn.pipeline():
-                conn.execute(preamble, [_CLAIM_LOCK, user.pk], prepare=True)
-                cursor.execute(sql, params, prepare=True)
+        # A savepoint inside a caller's transaction, so that a claim that met its double can be tried
+        # again there too.
+        with (
+            transaction.atomic() if not alone else nullcontext(),
+            psycopg.Cursor(connection.connection) as cursor,
+        ):
+            cursor.execute(sql, params, prepare=True)
             lease_id, account_id, expires_at = cursor.fetchone()
     except psycopg.errors.UniqueViolation as e:
         raise IntegrityError(str(e)) from e

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections import Counter
 
 import pytest
@@ -435,5 +436,73 @@ def test_the_claim_statement_stays_short_enough_for_psycopg_to_cache_its_convers
     choices = (QueueChoice(id=None, name="My queue", team_ids=(1, 2, 3)), QueueChoice(1, "Big", (1,), queue))
     for choice in choices:
         for prefer in (False, True):
-            sql, _ = _claim_sql(choice=choice, now=now, prefer=prefer)
+            sql, _ = _claim_sql(choice=choice, now=now, prefer=prefer, alone=True)
             assert len(sql.encode()) <= MAX_CACHED_STATEMENT_LENGTH
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("order", ["priority", "balance"])
+def test_postgresql_keeps_the_claims_plan_instead_of_planning_every_claim(east, manager, order):
+    # Planning the claim costs more than running it. PostgreSQL plans a prepared statement afresh for
+    # its first five runs, then keeps the generic plan if it reckons it no dearer: the due-callback
+    # indexes that end with the account make it so (prio_callback_pending for the priority order,
+    # prio_next_action for the others). Nothing else in the claim asks for the generic plan.
+    from desk.services import queue_create
+
+    for i in range(20):
+        PatientAccountFactory(team=east, balance=f"{700 + i}.00")
+    queue_rescore()
+    queue = queue_create(actor=manager, team=east, name="Mine", order_by=order)
+    user = UserFactory(role="collector", teams=[east])
+    choice = queue_choice_get(user=user, queue_id=queue.pk)
+    others = [a.pk for a in PatientAccountFactory.create_batch(2, team=east)]
+    for prefer in ([], others):
+        for _ in range(8):
+            assert lease_claim_next(user=user, choice=choice, prefer=prefer) is not None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE 'WITH mine%'"
+        )
+        plans = cursor.fetchall()
+    # One statement with the preferred accounts and one without, each run 8 times.
+    assert sorted(plans) == [(3, 5), (3, 5)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_in_a_callers_transaction_that_meets_its_double_is_tried_again_there(east):
+    # The other claim's lease is committed while this claim waits on it at the one-open-lease-per-holder
+    # index. The claim is tried again inside the caller's transaction (from a savepoint), releases that
+    # lease and takes another account; the caller's own write before it survives.
+    accounts = [PatientAccountFactory(team=east, balance=f"{700 + i}.00") for i in range(3)]
+    queue_rescore()
+    user = UserFactory(role="collector", teams=[east])
+    inserted, now = threading.Event(), dt.datetime.now(dt.UTC)
+
+    def double() -> None:
+        try:
+            with transaction.atomic():
+                other = Lease.objects.create(
+                    account=accounts[0], holder=user, claimed_at=now, expires_at=now + dt.timedelta(minutes=5)
+                )
+                AccountPriority.objects.filter(account=accounts[0]).update(
+                    lease=other, held_until=other.expires_at
+                )
+                inserted.set()
+                time.sleep(0.5)  # the claim below starts meanwhile and waits for this commit
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=double)
+    thread.start()
+    assert inserted.wait(5)
+    with transaction.atomic():
+        AuditEvent.objects.create(action="test.caller.wrote", data={})
+        lease = lease_claim_next(user=user, choice=my_queue(user))
+    thread.join()
+    assert lease is not None and lease.account_id != accounts[0].pk
+    assert list(Lease.objects.filter(holder=user, released_at__isnull=True).values_list("pk", flat=True)) == [
+        lease.pk
+    ]
+    assert Lease.objects.get(account=accounts[0]).release_reason == "next"
+    assert AuditEvent.objects.filter(action="test.caller.wrote").exists()
+    assert overlapping_leases() == 0
