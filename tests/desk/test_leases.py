@@ -499,7 +499,8 @@ def test_a_claim_in_a_callers_transaction_that_meets_its_double_is_tried_again_t
         AuditEvent.objects.create(action="test.caller.wrote", data={})
         lease = lease_claim_next(user=user, choice=my_queue(user))
     thread.join()
-    assert lease is not None and lease.account_id != accounts[0].pk
+    assert lease is not None
+    assert lease.account_id != accounts[0].pk
     assert list(Lease.objects.filter(holder=user, released_at__isnull=True).values_list("pk", flat=True)) == [
         lease.pk
     ]
