@@ -20,7 +20,9 @@ loop touches costs a whole-page image in the WAL once, and a claim touches a doz
 raw cycle touches one; a production server checkpoints every 5 minutes, not every 20 s. The figure is
 claims over cycles summed over all rounds; the WAL written per claim and per cycle (after the warm-up)
 is reported, and so is the machine's CPU over the counted seconds: per claim and per cycle, and the busy
-share, which says whether a phase was bound by the CPU (near 1) or waited on the disk. The tables both
+share, which says whether a phase was bound by the CPU (near 1) or waited on the disk; and how the
+workers' claims were planned (PostgreSQL should keep the generic plan after each connection's first
+five: desk.models.AccountPriority, prio_callback_pending). The tables both
 loops write are vacuumed before each phase, as autovacuum would between them on a production server: the
 project machine's PostgreSQL runs with autovacuum off (its CI configuration), and the dead lease
 versions of earlier runs (660k of them) would otherwise be walked by every claim.
