@@ -520,7 +520,7 @@ def _claim_next(
     # than planning this 13-step statement again (~0.6 ms) because the due-callback indexes end with
     # the account (models.AccountPriority). One statement, so one round trip and no pipeline: with a
     # statement before it (to set plan_cache_mode and take a per-collector lock), 32 collectors made a
-    # fifth fewer claims per second (bench/README.md, sixth pass).
+    # sixth fewer claims per second (1,290 against 1,530-1,542: bench/README.md, sixth pass).
     try:
         # A savepoint inside a caller's transaction, so that a claim that met its double can be tried
         # again there too.
