@@ -26,7 +26,8 @@ five: desk.models.AccountPriority, prio_callback_pending). The tables both
 loops write are vacuumed before each phase, as autovacuum would between them on a production server: the
 project machine's PostgreSQL runs with autovacuum off (its CI configuration), and the dead lease
 versions of earlier runs (660k of them) would otherwise be walked by every claim.
-BENCH_WORKERS (default 32), BENCH_TEAM (default East), BENCH_RAW_ASYNC (see RAW_ASYNC).
+BENCH_WORKERS (default 32), BENCH_TEAM (default East), BENCH_RAW_ASYNC (see RAW_ASYNC), BENCH_PROCESSES
+(see PROCESSES).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import json
 import multiprocessing as mp
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -57,6 +59,10 @@ RAW_RELEASE = "UPDATE desk_accountpriority SET held_until = NULL WHERE account_i
 # The service's claims commit asynchronously (desk.services._claim_next); with BENCH_RAW_ASYNC=1 the raw
 # loop's commits do too, to see how much of the ratio that choice accounts for.
 RAW_ASYNC = os.environ.get("BENCH_RAW_ASYNC") == "1"
+# The processes the workers of each phase run in: by default one each. BENCH_PROCESSES=N spreads them
+# over N processes as threads, each worker still with its own connection, as N web workers would serve
+# the 32 collectors (the Dockerfile's gunicorn runs 4 on a 2-core host); both phases alike.
+PROCESSES = int(os.environ.get("BENCH_PROCESSES", "0"))
 # Seconds each phase runs before it counts (see the module's docstring).
 WARMUP = float(os.environ.get("BENCH_WARMUP", "5"))
 
@@ -149,13 +155,27 @@ def service_worker(user_id: int, seconds: float, start_at: float, out: mp.Queue)
     out.put((claims, empty, *plans))
 
 
+def _workers(target, args_list: list[tuple], seconds: float, start_at: float, out: mp.Queue) -> None:
+    """Several workers in one process, as threads (Django gives each thread its own connection)."""
+    threads = [threading.Thread(target=target, args=(*a, seconds, start_at, out)) for a in args_list]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def run(target, args_list: list[tuple], seconds: float, counting=None, ending=None) -> tuple[list, float]:
-    """Run `target` in one process per args tuple; `counting` is called when the warm-up ends, `ending`
-    when the counted seconds do (before the workers give their last leases back and exit)."""
+    """Run `target` once per args tuple, in its own process (or in PROCESSES processes as threads);
+    `counting` is called when the warm-up ends, `ending` when the counted seconds do (before the
+    workers give their last leases back and exit)."""
     ctx = mp.get_context("fork")
     out = ctx.Queue()
     start_at = time.time() + 3.0  # every process connected and set up before the clock starts
-    procs = [ctx.Process(target=target, args=(*a, seconds, start_at, out)) for a in args_list]
+    if PROCESSES:
+        groups = [args_list[i::PROCESSES] for i in range(PROCESSES)]
+        procs = [ctx.Process(target=_workers, args=(target, g, seconds, start_at, out)) for g in groups]
+    else:
+        procs = [ctx.Process(target=target, args=(*a, seconds, start_at, out)) for a in args_list]
     for p in procs:
         p.start()
     if counting is not None:
@@ -164,7 +184,7 @@ def run(target, args_list: list[tuple], seconds: float, counting=None, ending=No
     if ending is not None:
         time.sleep(max(0.0, start_at + WARMUP + seconds - time.time()))
         ending()
-    results = [out.get() for _ in procs]
+    results = [out.get() for _ in args_list]
     for p in procs:
         p.join()
     return results, seconds
@@ -269,6 +289,7 @@ def main() -> None:
     claims = sum(r[0] for r in service)
     summary = {
         "workers": workers,
+        "processes": PROCESSES or workers,
         "seconds_per_phase": seconds,
         "warmup_seconds": WARMUP,
         "team": team.name,
