@@ -27,7 +27,7 @@ loops write are vacuumed before each phase, as autovacuum would between them on 
 project machine's PostgreSQL runs with autovacuum off (its CI configuration), and the dead lease
 versions of earlier runs (660k of them) would otherwise be walked by every claim.
 BENCH_WORKERS (default 32), BENCH_TEAM (default East), BENCH_RAW_ASYNC (see RAW_ASYNC), BENCH_PROCESSES
-(see PROCESSES).
+(see PROCESSES), BENCH_QUEUE (see QUEUE).
 """
 
 from __future__ import annotations
@@ -63,6 +63,9 @@ RAW_ASYNC = os.environ.get("BENCH_RAW_ASYNC") == "1"
 # over N processes as threads, each worker still with its own connection, as N web workers would serve
 # the 32 collectors (the Dockerfile's gunicorn runs 4 on a 2-core host); both phases alike.
 PROCESSES = int(os.environ.get("BENCH_PROCESSES", "0"))
+# The queue the collectors claim from: "My queue" by default, else the saved queue of this id (of
+# BENCH_TEAM), to measure the claims of a filtered queue.
+QUEUE = int(os.environ["BENCH_QUEUE"]) if os.environ.get("BENCH_QUEUE") else None
 # Seconds each phase runs before it counts (see the module's docstring).
 WARMUP = float(os.environ.get("BENCH_WARMUP", "5"))
 
@@ -128,7 +131,7 @@ def service_worker(user_id: int, seconds: float, start_at: float, out: mp.Queue)
     from staff.models import User
 
     user = User.objects.get(pk=user_id)
-    choice = queue_choice_get(user=user, queue_id=None)
+    choice = queue_choice_get(user=user, queue_id=QUEUE)
     claims = empty = 0
     lease = None
     while time.time() < start_at:
@@ -293,6 +296,7 @@ def main() -> None:
         "seconds_per_phase": seconds,
         "warmup_seconds": WARMUP,
         "team": team.name,
+        "queue": QUEUE,
         "raw_synchronous_commit": "off" if RAW_ASYNC else "on",
         "rounds": rounds,
         "raw_skip_locked_cycles": raw_total,

@@ -510,3 +510,51 @@ def test_a_claim_in_a_callers_transaction_that_meets_its_double_is_tried_again_t
     assert Lease.objects.get(account=accounts[0]).release_reason == "next"
     assert AuditEvent.objects.filter(action="test.caller.wrote").exists()
     assert overlapping_leases() == 0
+
+
+def test_a_saved_queue_with_every_filter_hands_out_only_the_account_passing_them_all(east, manager, frozen):
+    # The claim writes a saved queue's filters into its statement as literals: a client id, a status,
+    # amounts, dates and a state here. Each near miss fails one filter alone, and outranks the match.
+    from decimal import Decimal
+
+    from desk.services import queue_create
+    from tests.factories import ClientFactory
+
+    mercy, other = ClientFactory(), ClientFactory()
+    accounts = [PatientAccountFactory(team=east, client=mercy, balance="700.00") for _ in range(8)]
+    queue_rescore()
+    today = T0.date()
+    row = {
+        "client_id": mercy.pk,
+        "status": "active",
+        "balance": Decimal("700.00"),
+        "placement_date": today - dt.timedelta(days=60),
+        "state": "GA",
+    }
+    misses = [
+        {"client_id": other.pk},
+        {"status": "in_arrangement"},
+        {"balance": Decimal("499.99")},
+        {"balance": Decimal("5000.01")},
+        {"placement_date": today - dt.timedelta(days=29)},
+        {"placement_date": today - dt.timedelta(days=91)},
+        {"state": "FL"},
+    ]
+    for score, (account, miss) in enumerate(zip(accounts, [*misses, {}], strict=True)):
+        AccountPriority.objects.filter(account=account).update(**(row | miss), score=1000 - score)
+    queue = queue_create(
+        actor=manager,
+        team=east,
+        name="Mercy, Georgia, 30 to 90 days",
+        client=mercy,
+        status="active",
+        balance_min=Decimal("500.00"),
+        balance_max=Decimal("5000.00"),
+        age_min_days=30,
+        age_max_days=90,
+        state="GA",
+    )
+    user = UserFactory(role="collector", teams=[east])
+    choice = queue_choice_get(user=user, queue_id=queue.pk)
+    assert lease_claim_next(user=user, choice=choice).account_id == accounts[-1].pk
+    assert lease_claim_next(user=user, choice=choice) is None
