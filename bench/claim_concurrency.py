@@ -126,6 +126,8 @@ def raw_worker(team_id: int, seconds: float, start_at: float, out: mp.Queue) -> 
 
 def service_worker(user_id: int, seconds: float, start_at: float, out: mp.Queue) -> None:
     _django()
+    from django.db import connection
+
     from desk.selectors import queue_choice_get
     from desk.services import lease_claim_next, lease_finish
     from staff.models import User
@@ -146,8 +148,6 @@ def service_worker(user_id: int, seconds: float, start_at: float, out: mp.Queue)
             claims += now >= counting_from
     if lease is not None:
         lease_finish(lease_id=lease.pk, user=user)
-    from django.db import connection
-
     with connection.cursor() as cursor:
         # Whether PostgreSQL kept the claim's plan (desk.models.AccountPriority, prio_callback_pending).
         cursor.execute(

@@ -403,7 +403,7 @@ def _claim_sql(
 ) -> tuple[str, dict[str, Any]]:
     teams_sql, teams_params = team_filter_sql(choice.team_ids)
     filters_sql, filters_params = queue_filter_sql(choice.queue, today=now.astimezone(UTC).date())
-    # The selectors' positional placeholders become named ones here.
+    # The team filter's positional placeholders become named ones here.
     params = {f"p{i}": value for i, value in enumerate(teams_params)}
     teams_sql = teams_sql.replace("%s", "{}").format(*(f"%({k})s" for k in params))
     # A saved queue's filters are written into the statement as literals: as parameters, their unknown

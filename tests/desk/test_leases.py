@@ -4,6 +4,7 @@ import datetime as dt
 import threading
 import time
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -23,9 +24,10 @@ from desk.services import (
     lease_release_on_logout,
     lease_renew,
     lease_skip,
+    queue_create,
     queue_rescore,
 )
-from tests.factories import PatientAccountFactory, UserFactory
+from tests.factories import ClientFactory, PatientAccountFactory, UserFactory
 
 T0 = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
 
@@ -450,8 +452,6 @@ def test_postgresql_keeps_the_claims_plan_instead_of_planning_every_claim(east, 
     # to check (it reports how every claim was planned). What fails here: a claim that is not one
     # prepared statement per queue, run again (a value written into its text, say, or a claim that
     # psycopg prepares only after its own threshold).
-    from desk.services import queue_create
-
     for i in range(20):
         PatientAccountFactory(team=east, balance=f"{700 + i}.00")
     queue_rescore()
@@ -515,11 +515,6 @@ def test_a_claim_in_a_callers_transaction_that_meets_its_double_is_tried_again_t
 def test_a_saved_queue_with_every_filter_hands_out_only_the_account_passing_them_all(east, manager, frozen):
     # The claim writes a saved queue's filters into its statement as literals: a client id, a status,
     # amounts, dates and a state here. Each near miss fails one filter alone, and outranks the match.
-    from decimal import Decimal
-
-    from desk.services import queue_create
-    from tests.factories import ClientFactory
-
     mercy, other = ClientFactory(), ClientFactory()
     accounts = [PatientAccountFactory(team=east, client=mercy, balance="700.00") for _ in range(8)]
     queue_rescore()
