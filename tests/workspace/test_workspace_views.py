@@ -175,6 +175,21 @@ def test_an_invalid_phone_gets_a_clear_message_with_or_without_javascript(client
     assert Phone.objects.count() == 1
 
 
+def test_a_refused_form_keeps_what_was_typed_after_pages_showed_it_empty(client, desk):
+    # The empty phone form's markup is printed once and reused (WorkspaceForm.fixed_markup): a refused
+    # post must still come back with the collector's input and the reason, and the next page empty.
+    account, _ = desk
+    assert 'name="phone-number"' in client.get(url("account", account)).content.decode()
+    r = client.post(url("phone-create", account), prefixed("phone", {"number": "555-12", "kind": "home"}))
+    page = r.content.decode()
+    assert 'value="555-12"' in page
+    assert "wrong number of digits" in page
+    page = client.get(url("account", account)).content.decode()
+    assert 'name="phone-number"' in page
+    assert "555-12" not in page
+    assert "wrong number of digits" not in page
+
+
 def test_a_phone_is_added_normalized(client, desk):
     account, _ = desk
     r = client.post(
