@@ -5,6 +5,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db.models import Subquery
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import PatientAccount, Person
@@ -51,6 +53,25 @@ def phone_local_times(
     compliance engine's call decision for it, if given."""
     calls = calls or {}
     return [(phone, LocalTime(phone_zones(str(phone.number))), calls.get(phone.pk)) for phone in phones]
+
+
+def account_with_guarantor_accounts(
+    *, user: Any, account_id: int
+) -> tuple[PatientAccount, list[PatientAccount]]:
+    """The account (404 unless the user may see it) and what guarantor_accounts returns for it, read in
+    one query: the account's own read was a twentieth of a workspace page's time."""
+    accounts = list(
+        accounts_visible_to(user)
+        .filter(
+            guarantor_id=Subquery(PatientAccount.objects.filter(pk=account_id).values("guarantor_id")[:1])
+        )
+        .select_related("client", "facility", "guarantor", "patient")
+        .order_by("placement_date", "id")
+    )
+    accounts.sort(key=lambda a: a.pk != account_id)
+    if not accounts or accounts[0].pk != account_id:
+        raise Http404("No such account")
+    return accounts[0], accounts
 
 
 def guarantor_accounts(*, user: Any, account: PatientAccount) -> list[PatientAccount]:

@@ -116,6 +116,20 @@ def test_one_conversation_can_concern_two_of_the_guarantors_accounts(client, des
     assert set(ContactAttempt.objects.get().accounts.values_list("id", flat=True)) == {account.pk, second.pk}
 
 
+def test_the_guarantors_account_of_another_team_is_404_and_left_off_the_page(client, desk, east, west):
+    # The page reads the account and the guarantor's other accounts in one query: the collector's
+    # team decides for the account asked for as for the others.
+    account, _ = desk
+    second = PatientAccountFactory(team=east, guarantor=account.guarantor, client=account.client)
+    theirs = PatientAccountFactory(team=west, guarantor=account.guarantor, client=account.client)
+    assert client.get(url("account", theirs)).status_code == 404
+    assert client.get(url("panel", theirs, "accounts"), headers=HX).status_code == 404
+    page = client.get(url("account", second)).content.decode()
+    assert account.client_account_number in page
+    assert theirs.client_account_number not in page
+    assert not AuditEvent.objects.filter(account_id=theirs.pk).exists()
+
+
 def test_an_attempt_on_an_account_of_another_team_is_refused(client, desk, west):
     account, phone = desk
     theirs = PatientAccountFactory(team=west, guarantor=account.guarantor, client=account.client)
@@ -274,7 +288,7 @@ def test_an_unknown_panel_is_404(client, desk):
 def test_the_workspace_query_count_does_not_grow_with_the_ledger(client, desk, django_assert_num_queries):
     account, _ = desk
     client.get(url("account", account))
-    with django_assert_num_queries(24) as few:
+    with django_assert_num_queries(23) as few:
         client.get(url("account", account))
     for day in range(1, 20):
         ledger_post(account=account, kind="fee", amount="1", effective_date=dt.date(2026, 4, day), actor=None)
