@@ -249,6 +249,8 @@ def test_a_dispute_puts_the_account_on_hold_until_released(client, desk):
     hold = Hold.objects.get()
     account.refresh_from_db()
     assert account.status == "on_hold"
+    panel = client.get(url("panel", account, "holds"), headers=HX).content.decode()
+    assert f"Dispute (written, {hold.received_on:%Y-%m-%d}) on {account.client_account_number}" in panel
 
     again = client.post(
         url("hold-create", account), prefixed("hold", {"kind": "dispute", "medium": "oral"}), headers=HX
