@@ -27,7 +27,7 @@ loops write are vacuumed before each phase, as autovacuum would between them on 
 project machine's PostgreSQL runs with autovacuum off (its CI configuration), and the dead lease
 versions of earlier runs (660k of them) would otherwise be walked by every claim.
 BENCH_WORKERS (default 32), BENCH_TEAM (default East), BENCH_RAW_ASYNC (see RAW_ASYNC), BENCH_PROCESSES
-(see PROCESSES), BENCH_QUEUE (see QUEUE).
+(see PROCESSES), BENCH_QUEUE (see QUEUE), BENCH_STATEMENT_ONLY (see STATEMENT_ONLY).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ import os
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,6 +67,10 @@ PROCESSES = int(os.environ.get("BENCH_PROCESSES", "0"))
 # The queue the collectors claim from: "My queue" by default, else the saved queue of this id (of
 # BENCH_TEAM), to measure the claims of a filtered queue.
 QUEUE = int(os.environ["BENCH_QUEUE"]) if os.environ.get("BENCH_QUEUE") else None
+# With BENCH_STATEMENT_ONLY=1 the claims are the service's claim statement sent by plain psycopg, with
+# the parameters _claim_next gives it, in place of lease_claim_next: what the claim costs without Django
+# and the service's Python around it.
+STATEMENT_ONLY = os.environ.get("BENCH_STATEMENT_ONLY") == "1"
 # Seconds each phase runs before it counts (see the module's docstring).
 WARMUP = float(os.environ.get("BENCH_WARMUP", "5"))
 
@@ -77,6 +82,12 @@ SELECT count(*) FROM desk_lease a JOIN desk_lease b
   && tstzrange(b.claimed_at, coalesce(b.released_at, b.expires_at))
  WHERE a.claimed_at >= %s AND b.claimed_at >= %s
 """
+
+# How a connection's claims were planned (desk.models.AccountPriority, prio_callback_pending).
+PLANS = (
+    "SELECT coalesce(sum(generic_plans), 0)::int, coalesce(sum(custom_plans), 0)::int "
+    "FROM pg_prepared_statements WHERE statement LIKE 'WITH mine%'"
+)
 
 
 def cpu_seconds() -> tuple[float, float]:
@@ -149,12 +160,58 @@ def service_worker(user_id: int, seconds: float, start_at: float, out: mp.Queue)
     if lease is not None:
         lease_finish(lease_id=lease.pk, user=user)
     with connection.cursor() as cursor:
-        # Whether PostgreSQL kept the claim's plan (desk.models.AccountPriority, prio_callback_pending).
-        cursor.execute(
-            "SELECT coalesce(sum(generic_plans), 0)::int, coalesce(sum(custom_plans), 0)::int "
-            "FROM pg_prepared_statements WHERE statement LIKE 'WITH mine%'"
-        )
+        cursor.execute(PLANS)
         plans = cursor.fetchone()
+    out.put((claims, empty, *plans))
+
+
+def statement_worker(user_id: int, seconds: float, start_at: float, out: mp.Queue) -> None:
+    """The claim statement alone (STATEMENT_ONLY), on a connection of its own."""
+    import psycopg
+
+    _django()
+    from django.conf import settings
+
+    from desk.models import WORKABLE_STATUSES, PriorityWeights
+    from desk.selectors import lease_duration, queue_choice_get
+    from desk.services import _claim_sql, lease_release_on_logout
+    from staff.models import User
+
+    user = User.objects.get(pk=user_id)
+    choice = queue_choice_get(user=user, queue_id=QUEUE)
+    sql, params = _claim_sql(choice=choice, now=datetime.now(UTC), alone=True)
+    params |= {
+        "prefer": [],
+        "user": user.pk,
+        "queue": choice.id,
+        "teams": list(choice.team_ids),
+        "workable": [s.value for s in WORKABLE_STATUSES],
+        "default_callback": PriorityWeights._meta.get_field("callback_due").default,
+        "ip": None,
+    }
+    duration = lease_duration()
+    db = settings.DATABASES["default"]
+    conn = psycopg.connect(
+        host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"], autocommit=True
+    )
+    claims = empty = 0
+    while time.time() < start_at:
+        time.sleep(0.001)
+    counting_from = start_at + WARMUP
+    deadline = counting_from + seconds
+    with conn.cursor() as cur:
+        while (now := time.time()) < deadline:
+            params["now"] = at = datetime.now(UTC)
+            params["expires"] = at + duration
+            cur.execute(sql, params, prepare=True)
+            if cur.fetchone()[0] is None:
+                empty += now >= counting_from
+            else:
+                claims += now >= counting_from
+        cur.execute(PLANS)
+        plans = cur.fetchone()
+    conn.close()
+    lease_release_on_logout(user=user)
     out.put((claims, empty, *plans))
 
 
@@ -225,8 +282,6 @@ def main() -> None:
     connection.close()  # no connection may be shared with the forked workers
 
     started = time.time()
-    from datetime import UTC, datetime
-
     since = datetime.fromtimestamp(started, UTC)
 
     def phase(target, args_list: list[tuple]) -> tuple[list, int]:
@@ -258,7 +313,8 @@ def main() -> None:
     cpu = {"raw": [0.0, 0.0], "service": [0.0, 0.0]}  # busy and total CPU seconds
     for _ in range(int(os.environ.get("BENCH_ROUNDS", "3"))):
         raw_round, raw_wal, raw_cpu = phase(raw_worker, [(team.pk,)] * workers)
-        service_round, service_wal, service_cpu = phase(service_worker, [(u.pk,) for u in users])
+        claimer = statement_worker if STATEMENT_ONLY else service_worker
+        service_round, service_wal, service_cpu = phase(claimer, [(u.pk,) for u in users])
         raw += raw_round
         service += service_round
         wal["raw"] += raw_wal
@@ -297,6 +353,7 @@ def main() -> None:
         "warmup_seconds": WARMUP,
         "team": team.name,
         "queue": QUEUE,
+        "claims": "statement only" if STATEMENT_ONLY else "lease_claim_next",
         "raw_synchronous_commit": "off" if RAW_ASYNC else "on",
         "rounds": rounds,
         "raw_skip_locked_cycles": raw_total,
