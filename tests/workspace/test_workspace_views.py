@@ -204,6 +204,18 @@ def test_a_refused_form_keeps_what_was_typed_after_pages_showed_it_empty(client,
     assert "wrong number of digits" not in page
 
 
+def test_phones_are_offered_good_first_and_bad_last(client, desk):
+    account, unverified = desk
+    bad = phone_add(person=account.guarantor, number="4067284100", kind="home", actor=None, status="bad")
+    good = phone_add(person=account.guarantor, number="4065431234", kind="work", actor=None, status="good")
+    later_good = phone_add(
+        person=account.guarantor, number="4065439876", kind="mobile", actor=None, status="good"
+    )
+    page = client.get(url("account", account)).content.decode()
+    offered = sorted((good, later_good, unverified, bad), key=lambda p: page.index(f'value="phone:{p.pk}"'))
+    assert offered == [good, later_good, unverified, bad]
+
+
 def test_a_phone_is_added_normalized(client, desk):
     account, _ = desk
     r = client.post(
