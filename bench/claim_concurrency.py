@@ -40,6 +40,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -106,23 +107,31 @@ def _django() -> None:
     django.setup()
 
 
-def raw_worker(team_id: int, seconds: float, start_at: float, out: mp.Queue) -> None:
+def _connect() -> Any:
+    """A plain psycopg connection to the benchmark's database, autocommitted (Django set up)."""
     import psycopg
-
-    _django()
     from django.conf import settings
 
     db = settings.DATABASES["default"]
-    conn = psycopg.connect(
+    return psycopg.connect(
         host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"], autocommit=True
     )
+
+
+def _start(start_at: float, seconds: float) -> tuple[float, float]:
+    """Wait for the phase to start; when its counting starts (after the warm-up) and when it ends."""
+    while time.time() < start_at:
+        time.sleep(0.001)
+    return start_at + WARMUP, start_at + WARMUP + seconds
+
+
+def raw_worker(team_id: int, seconds: float, start_at: float, out: mp.Queue) -> None:
+    _django()
+    conn = _connect()
     if RAW_ASYNC:
         conn.execute("SET synchronous_commit = off")
     cycles = 0
-    while time.time() < start_at:
-        time.sleep(0.001)
-    counting_from = start_at + WARMUP
-    deadline = counting_from + seconds
+    counting_from, deadline = _start(start_at, seconds)
     with conn.cursor() as cur:
         while (now := time.time()) < deadline:
             cur.execute(RAW_CLAIM, [team_id])
@@ -147,10 +156,7 @@ def service_worker(user_id: int, seconds: float, start_at: float, out: mp.Queue)
     choice = queue_choice_get(user=user, queue_id=QUEUE)
     claims = empty = 0
     lease = None
-    while time.time() < start_at:
-        time.sleep(0.001)
-    counting_from = start_at + WARMUP
-    deadline = counting_from + seconds
+    counting_from, deadline = _start(start_at, seconds)
     while (now := time.time()) < deadline:
         lease = lease_claim_next(user=user, choice=choice)
         if lease is None:
@@ -167,11 +173,7 @@ def service_worker(user_id: int, seconds: float, start_at: float, out: mp.Queue)
 
 def statement_worker(user_id: int, seconds: float, start_at: float, out: mp.Queue) -> None:
     """The claim statement alone (STATEMENT_ONLY), on a connection of its own."""
-    import psycopg
-
     _django()
-    from django.conf import settings
-
     from desk.models import WORKABLE_STATUSES, PriorityWeights
     from desk.selectors import lease_duration, queue_choice_get
     from desk.services import _claim_sql, lease_release_on_logout
@@ -190,15 +192,9 @@ def statement_worker(user_id: int, seconds: float, start_at: float, out: mp.Queu
         "ip": None,
     }
     duration = lease_duration()
-    db = settings.DATABASES["default"]
-    conn = psycopg.connect(
-        host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"], autocommit=True
-    )
+    conn = _connect()
     claims = empty = 0
-    while time.time() < start_at:
-        time.sleep(0.001)
-    counting_from = start_at + WARMUP
-    deadline = counting_from + seconds
+    counting_from, deadline = _start(start_at, seconds)
     with conn.cursor() as cur:
         while (now := time.time()) < deadline:
             params["now"] = at = datetime.now(UTC)
