@@ -55,20 +55,26 @@ def phone_local_times(
     return [(phone, LocalTime(phone_zones(str(phone.number))), calls.get(phone.pk)) for phone in phones]
 
 
+def _accounts_of_guarantor(*, user: Any, guarantor: Any, current: int) -> list[PatientAccount]:
+    """The accounts of `guarantor` (an id, or a subquery giving it) this user may see, the account
+    `current` first: worked together."""
+    accounts = list(
+        accounts_visible_to(user)
+        .filter(guarantor_id=guarantor)
+        .select_related("client", "facility", "guarantor", "patient")
+        .order_by("placement_date", "id")
+    )
+    accounts.sort(key=lambda a: a.pk != current)
+    return accounts
+
+
 def account_with_guarantor_accounts(
     *, user: Any, account_id: int
 ) -> tuple[PatientAccount, list[PatientAccount]]:
     """The account (404 unless the user may see it) and what guarantor_accounts returns for it, read in
     one query: the account's own read was a twentieth of a workspace page's time."""
-    accounts = list(
-        accounts_visible_to(user)
-        .filter(
-            guarantor_id=Subquery(PatientAccount.objects.filter(pk=account_id).values("guarantor_id")[:1])
-        )
-        .select_related("client", "facility", "guarantor", "patient")
-        .order_by("placement_date", "id")
-    )
-    accounts.sort(key=lambda a: a.pk != account_id)
+    guarantor = Subquery(PatientAccount.objects.filter(pk=account_id).values("guarantor_id")[:1])
+    accounts = _accounts_of_guarantor(user=user, guarantor=guarantor, current=account_id)
     if not accounts or accounts[0].pk != account_id:
         raise Http404("No such account")
     return accounts[0], accounts
@@ -76,11 +82,4 @@ def account_with_guarantor_accounts(
 
 def guarantor_accounts(*, user: Any, account: PatientAccount) -> list[PatientAccount]:
     """The guarantor's accounts this user may see, the current one first: worked together."""
-    accounts = list(
-        accounts_visible_to(user)
-        .filter(guarantor_id=account.guarantor_id)
-        .select_related("client", "patient", "facility")
-        .order_by("placement_date", "id")
-    )
-    accounts.sort(key=lambda a: a.pk != account.pk)
-    return accounts
+    return _accounts_of_guarantor(user=user, guarantor=account.guarantor_id, current=account.pk)
