@@ -134,7 +134,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "collections_desk.lib.cache.SharedClientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "cd",
     }
