@@ -182,7 +182,9 @@ LOGIN_REDIRECT_URL = "accounts:list"
 LOGOUT_REDIRECT_URL = "auth:login"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend with a cheaper read of the user on every request. Sessions made under another
+    # backend's name end once (Django checks the name): everyone logs in again after the change.
+    "staff.backends.UserBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
