@@ -24,11 +24,10 @@ from contacts.selectors import attempts_to_review
 from contacts.services import attempt_review
 from desk.forms import QueueForm, SkipForm, WeightsForm
 from desk.models import Lease
-from desk.queue_cache import queue_parts, teams_changed
+from desk.queue_cache import RowMark, queue_parts, teams_changed
 from desk.scoring import FACTOR_NAMES, callback_dominance_gap
 from desk.selectors import (
     QueueChoice,
-    QueueRow,
     can_manage,
     desk_overview,
     lease_open_for,
@@ -79,7 +78,7 @@ def queue_page(request: AuthedRequest, queue_id: int | None = None) -> HttpRespo
 
 def _queue_parts(
     request: AuthedRequest, queue_id: int | None, *, shown: bool = True
-) -> tuple[QueueChoice, list[QueueChoice], list[QueueRow], SafeString]:
+) -> tuple[QueueChoice, list[QueueChoice], list[RowMark], SafeString]:
     """The queue, the queues to pick from, and the queue's next rows, rendered (shared by the team's
     collectors for a few seconds: desk.queue_cache); `shown`: the rows are shown, and their view is
     written to the audit log (rows not shown may be a few seconds stale: see _work_next)."""
@@ -112,10 +111,11 @@ def _work_next(request: AuthedRequest, queue_id: int | None) -> tuple[QueueChoic
     return choice, lease
 
 
-def _rows_build(choice: QueueChoice) -> tuple[list[QueueRow], str]:
+def _rows_build(choice: QueueChoice) -> tuple[list[RowMark], str]:
     rows = queue_rows_with_calls(choice=choice, limit=PAGE_SIZE)
     context = {"choice": choice, "rows": rows, "rows_url": _queue_url(choice.id)}
-    return rows, engines["jinja2"].get_template(QUEUE_ROWS).render(context)
+    marks = [RowMark(row.account_id, row.callable) for row in rows]
+    return marks, engines["jinja2"].get_template(QUEUE_ROWS).render(context)
 
 
 def _queue_context(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -654,13 +655,15 @@ def test_the_queue_marks_who_may_be_called_now_and_lists_them_first(client, coll
     client.force_login(collector)
     r = client.get(reverse("desk:queue"))
     rows = r.context["rows"]
-    assert [row.account_id for row in rows] == [low.pk, top.pk]
-    assert [row.rank for row in rows] == ["2", "1"]
-    assert (rows[0].callable, rows[0].call_summary) == (True, "callable now")
-    assert rows[1].callable is False
-    assert rows[1].call_summary.startswith("FREQ-02")
-    assert rows[1].call_summary.endswith("EST")
-    assert rows[1].call_summary in r.content.decode()
+    assert [(row.account_id, row.callable) for row in rows] == [(low.pk, True), (top.pk, False)]
+    html = r.content.decode()
+    first, second = (html.index(a.client_account_number) for a in (low, top))
+    assert first < second
+    # Each line keeps its rank in the queue's own order, and says why it may not be called.
+    assert re.search(r'<td class="num">2</td>\s*<td>' + low.client_account_number, html)
+    assert re.search(r'<td class="num">1</td>\s*<td>' + top.client_account_number, html)
+    assert re.search(r'<td class="call call-ok">callable now</td>', html)
+    assert re.search(r'<td class="call call-wait">FREQ-02[^<]*EST</td>', html)
 
 
 def test_work_next_hands_out_the_account_that_may_be_called_now_first(client, collector, one_not_callable):
