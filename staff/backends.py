@@ -18,9 +18,9 @@ _USER_SQL = (
 
 class UserBackend(ModelBackend):
     """Every request of a logged-in user starts by reading the user (django.contrib.auth.get_user).
-    Through the ORM that read cost ~0.35 ms of Python, a quarter of the floor of every desk page; one
-    statement and Model.from_db cost ~0.08 ms (bench/README.md, eighth pass). Same row, same rule: an
-    inactive user is refused. Logging in (authenticate) is ModelBackend's, unchanged."""
+    Through the ORM that read took 0.47-0.50 ms, a third of the floor of every desk page; one statement
+    and Model.from_db take 0.15-0.19 ms (bench/README.md, eighth pass). Same row, same rule: an inactive
+    user is refused. Logging in (authenticate) is ModelBackend's, unchanged."""
 
     def get_user(self, user_id: Any) -> User | None:
         with connection.cursor() as cursor:
