@@ -12,7 +12,7 @@ from staff.models import User
 _USER_FIELDS = User._meta.concrete_fields
 _USER_SQL = (
     f"SELECT {', '.join(f.column for f in _USER_FIELDS)} FROM {User._meta.db_table}"  # noqa: S608 - our names
-    " WHERE id = %s"
+    f" WHERE {User._meta.pk.column} = %s"
 )
 
 
