@@ -14,6 +14,7 @@ Variants (a cycle is one claim; the raw loop's is its claim and its release, as 
   +exists    … the candidate's account checked (team and status), as the real claim does
   +fk        … with the lease's and the event's foreign keys (deferred, as Django makes them)
   +async     … committed asynchronously, as the real claim is
+  +lockfirst … the candidate locked by a SELECT and marked held by a later CTE, as the real claim does
 Suffixes combine: lease+audit+exists+fk+async. BENCH_SECONDS (default 15, after 3 s of warm-up),
 BENCH_ROUNDS (default 1), BENCH_TEAM (default 1, the team id). The collectors are the bench_claim_*
 users of claim_concurrency (run it once first). Not the issue's figure: a map of where a claim's cost is.
@@ -41,6 +42,15 @@ RETURNING account_id"""
 EXISTS = """
         AND EXISTS (SELECT 1 FROM accounts_patientaccount a WHERE a.id = desk_accountpriority.account_id
                        AND a.team_id = %(team)s AND a.status IN ('new', 'active', 'in_arrangement'))"""
+# +lockfirst: the candidate locked by a SELECT and marked held by a later CTE, as the real claim does
+# (it needs the lease's id for the row's pointer; the pointer itself is left out here, since the copy's
+# ids are not desk_lease's).
+LOCK_PICK = """SELECT account_id FROM desk_accountpriority
+        WHERE team_id = %(team)s AND workable AND (held_until IS NULL OR held_until <= now()){exists}
+        ORDER BY score DESC, account_id LIMIT 1 FOR UPDATE SKIP LOCKED"""
+HELD = """,
+held AS (UPDATE desk_accountpriority p SET held_until = now() + interval '15 minutes' FROM lease
+          WHERE p.account_id = lease.account_id)"""
 RELEASE = "UPDATE desk_accountpriority SET held_until = NULL WHERE account_id = %s"
 HISTORY = """WITH c AS ({pick})
 INSERT INTO bench_history (account_id, holder_id) SELECT account_id, %(me)s FROM c RETURNING account_id"""
@@ -57,7 +67,7 @@ picked AS ({pick}),
 lease AS (INSERT INTO bench_lease (account_id, holder_id, claimed_at, expires_at, release_reason,
                                    skip_reason, note)
            SELECT account_id, %(me)s, now(), now() + interval '15 minutes', '', '', '' FROM picked
-            WHERE (SELECT count(*) FROM released) >= 0 RETURNING id, account_id){audit}
+            WHERE (SELECT count(*) FROM released) >= 0 RETURNING id, account_id){held}{audit}
 SELECT account_id FROM lease{commit}"""
 AUDIT = """,
 audit AS (INSERT INTO bench_audit (created_at, actor_id, action, account_id, data)
@@ -73,8 +83,13 @@ def statement(variant: str) -> str:
         return pick
     if "history" in parts:
         return HISTORY.format(pick=pick)
+    if "lockfirst" in parts:
+        pick = LOCK_PICK.format(exists=EXISTS if "exists" in parts else "")
     return LEASE.format(
-        pick=pick, audit=AUDIT if "audit" in parts else "", commit=ASYNC if "async" in parts else ""
+        pick=pick,
+        held=HELD if "lockfirst" in parts else "",
+        audit=AUDIT if "audit" in parts else "",
+        commit=ASYNC if "async" in parts else "",
     )
 
 
