@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import AccountStatus
 from collections_desk.lib.jsonb import jsonb_object
+from collections_desk.lib.rows import instance_reader
 from compliance.selectors import call_decisions
 from contacts.models import RIGHT_PARTY_DISPOSITIONS, ContactAttempt
 from desk.models import Lease, PriorityWeights, Queue, QueueOrder
@@ -376,17 +377,10 @@ def lease_open_for(*, user: Any) -> Lease | None:
     # At most one open lease per holder (a unique constraint): no ORDER BY, no account join (every
     # page asks; few pages print the account, and those load it when they do). Raw SQL for the reason
     # given in team_ids_visible_to.
-    with connection.cursor() as cursor:
-        cursor.execute(_LEASE_OPEN_SQL, [user.pk, timezone.now()])
-        row = cursor.fetchone()
-    return Lease.from_db(connection.alias, _LEASE_COLUMNS, row) if row else None
+    return _read_open_lease([user.pk, timezone.now()])
 
 
-_LEASE_COLUMNS = [f.attname for f in Lease._meta.concrete_fields]
-_LEASE_OPEN_SQL = (
-    f"SELECT {', '.join(_LEASE_COLUMNS)} FROM {Lease._meta.db_table}"  # noqa: S608 - our names
-    " WHERE holder_id = %s AND released_at IS NULL AND expires_at > %s LIMIT 1"
-)
+_read_open_lease = instance_reader(Lease, "holder_id = %s AND released_at IS NULL AND expires_at > %s")
 
 
 @dataclass

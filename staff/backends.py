@@ -5,15 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
-from django.db import connection
 
+from collections_desk.lib.rows import instance_reader
 from staff.models import User
 
-_USER_FIELDS = User._meta.concrete_fields
-_USER_SQL = (
-    f"SELECT {', '.join(f.column for f in _USER_FIELDS)} FROM {User._meta.db_table}"  # noqa: S608 - our names
-    f" WHERE {User._meta.pk.column} = %s"
-)
+_read_user = instance_reader(User, f"{User._meta.pk.column} = %s")
 
 
 class UserBackend(ModelBackend):
@@ -23,10 +19,5 @@ class UserBackend(ModelBackend):
     user is refused. Logging in (authenticate) is ModelBackend's, unchanged."""
 
     def get_user(self, user_id: Any) -> User | None:
-        with connection.cursor() as cursor:
-            cursor.execute(_USER_SQL, [user_id])
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        user = User.from_db(connection.alias, [f.attname for f in _USER_FIELDS], row)
-        return user if self.user_can_authenticate(user) else None
+        user = _read_user([user_id])
+        return user if user is not None and self.user_can_authenticate(user) else None
