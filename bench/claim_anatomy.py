@@ -128,10 +128,8 @@ def phase(variant: str, users: list[int]) -> tuple[float, int]:
 
 # What each variant's claims leave held: the copies' open leases, and priority rows held without a lease
 # of desk_lease (the real leases always name theirs).
-FREE = [
-    "UPDATE bench_lease SET released_at = now(), release_reason = 'next' WHERE released_at IS NULL",
-    "UPDATE desk_accountpriority SET held_until = NULL WHERE held_until > now() AND lease_id IS NULL",
-]
+FREE_LEASES = "UPDATE bench_lease SET released_at = now(), release_reason = 'next' WHERE released_at IS NULL"
+FREE_ROWS = "UPDATE desk_accountpriority SET held_until = NULL WHERE held_until > now() AND lease_id IS NULL"
 FOREIGN_KEYS = (
     ("bench_lease", "account_id", "accounts_patientaccount"),
     ("bench_lease", "holder_id", "staff_user"),
@@ -164,7 +162,7 @@ def _prepare(conn: psycopg.Connection, *, foreign_keys: bool) -> None:
                 f"ALTER TABLE {table} ADD CONSTRAINT {name} FOREIGN KEY ({column}) "
                 f"REFERENCES {target}(id) DEFERRABLE INITIALLY DEFERRED"
             )
-    for sql in [*FREE, "VACUUM desk_accountpriority", "VACUUM bench_lease", "CHECKPOINT"]:
+    for sql in [FREE_LEASES, FREE_ROWS, "VACUUM desk_accountpriority", "VACUUM bench_lease", "CHECKPOINT"]:
         conn.execute(sql)
 
 
@@ -187,7 +185,7 @@ def main() -> None:
     finally:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("DROP TABLE IF EXISTS bench_history, bench_lease, bench_audit")
-            conn.execute(FREE[1])
+            conn.execute(FREE_ROWS)
 
 
 if __name__ == "__main__":
