@@ -174,23 +174,14 @@ def service_worker(user_id: int, seconds: float, start_at: float, out: mp.Queue)
 def statement_worker(user_id: int, seconds: float, start_at: float, out: mp.Queue) -> None:
     """The claim statement alone (STATEMENT_ONLY), on a connection of its own."""
     _django()
-    from desk.models import WORKABLE_STATUSES, PriorityWeights
     from desk.selectors import lease_duration, queue_choice_get
     from desk.services import _claim_sql, lease_release_on_logout
     from staff.models import User
 
     user = User.objects.get(pk=user_id)
     choice = queue_choice_get(user=user, queue_id=QUEUE)
-    sql, params = _claim_sql(choice=choice, now=datetime.now(UTC), alone=True)
-    params |= {
-        "prefer": [],
-        "user": user.pk,
-        "queue": choice.id,
-        "teams": list(choice.team_ids),
-        "workable": [s.value for s in WORKABLE_STATUSES],
-        "default_callback": PriorityWeights._meta.get_field("callback_due").default,
-        "ip": None,
-    }
+    sql = _claim_sql(choice=choice, now=datetime.now(UTC), alone=True)
+    params = {"user": user.pk, "queue": choice.id, "ip": None}
     duration = lease_duration()
     conn = _connect()
     claims = empty = 0

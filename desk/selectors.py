@@ -32,7 +32,7 @@ def workspace_url(account_id: int) -> str:
 
 
 def lease_duration() -> timedelta:
-    return timedelta(minutes=getattr(settings, "DESK_LEASE_MINUTES", 15))
+    return timedelta(minutes=settings.DESK_LEASE_MINUTES)
 
 
 def can_manage(user: Any) -> bool:

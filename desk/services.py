@@ -6,6 +6,7 @@ audit_record writes them, because one round trip per claim is what lets 32 colle
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from contextlib import nullcontext
@@ -281,7 +282,7 @@ _PICKED_PREFERRED = _compact("""preferred AS (
      WHERE p.account_id = ANY(%(prefer)s::bigint[]) AND p.workable AND {teams}
        AND (p.held_until IS NULL OR p.held_until <= %(now)s){filters}
        AND EXISTS (SELECT 1 FROM accounts_patientaccount a WHERE a.id = p.account_id
-                      AND a.team_id = ANY(%(teams)s) AND a.status = ANY(%(workable)s))
+                      AND a.team_id = ANY({team_list}) AND a.status = ANY({workable}))
      ORDER BY array_position(%(prefer)s::bigint[], p.account_id)
      LIMIT 1
        FOR UPDATE OF p SKIP LOCKED
@@ -329,12 +330,12 @@ due AS (
                -- the team's own weight, else the global one, else the default
                (SELECT w.callback_due FROM desk_priorityweights w
                  WHERE w.team_id = p.team_id OR w.team_id IS NULL ORDER BY w.team_id NULLS LAST LIMIT 1),
-               %(default_callback)s) AS eff
+               {default_callback}) AS eff
       FROM desk_accountpriority p
      WHERE p.{due} <= %(now)s AND p.workable AND {teams}
        AND (p.held_until IS NULL OR p.held_until <= %(now)s){filters}
        AND EXISTS (SELECT 1 FROM accounts_patientaccount a WHERE a.id = p.account_id
-                      AND a.team_id = ANY(%(teams)s) AND a.status = ANY(%(workable)s))
+                      AND a.team_id = ANY({team_list}) AND a.status = ANY({workable}))
      ORDER BY p.{due}, p.account_id
      LIMIT 1
        FOR UPDATE OF p SKIP LOCKED
@@ -344,7 +345,7 @@ top AS (
       FROM desk_accountpriority p
      WHERE p.workable AND {teams} AND (p.held_until IS NULL OR p.held_until <= %(now)s){filters}
        AND EXISTS (SELECT 1 FROM accounts_patientaccount a WHERE a.id = p.account_id
-                      AND a.team_id = ANY(%(teams)s) AND a.status = ANY(%(workable)s))
+                      AND a.team_id = ANY({team_list}) AND a.status = ANY({workable}))
      ORDER BY {order}
      LIMIT 1
        FOR UPDATE OF p SKIP LOCKED
@@ -389,7 +390,7 @@ audit AS (
       FROM lease l CROSS JOIN picked LEFT JOIN released r ON TRUE
 )
 -- (Data-modifying CTEs run to completion whether or not this reads them.)
-SELECT lease.id, lease.account_id, lease.expires_at FROM (SELECT {commit}) one LEFT JOIN lease ON TRUE
+SELECT lease.id, lease.account_id FROM (SELECT {commit}) one LEFT JOIN lease ON TRUE
 """)
 
 
@@ -398,33 +399,46 @@ def _literal(value: Any) -> str:
     return pg_sql.Literal(value).as_string(None).replace("%", "%%")
 
 
-def _claim_sql(
-    *, choice: QueueChoice, now: datetime, prefer: bool = False, alone: bool = False
-) -> tuple[str, dict[str, Any]]:
-    teams_sql, teams_params = team_filter_sql(choice.team_ids)
-    filters_sql, filters_params = queue_filter_sql(choice.queue, today=now.astimezone(UTC).date())
-    # The team filter's positional placeholders become named ones here.
-    params = {f"p{i}": value for i, value in enumerate(teams_params)}
-    teams_sql = teams_sql.replace("%s", "{}").format(*(f"%({k})s" for k in params))
-    # A saved queue's filters are written into the statement as literals: as parameters, their unknown
-    # values made PostgreSQL reckon the generic plan 4-15 times dearer than a custom one, and plan every
-    # claim of a filtered queue afresh (2.1 ms a claim against 1.0: bench/README.md, sixth pass). Each
-    # saved queue then has a prepared statement of its own on each connection.
-    filters_sql = filters_sql.replace("%s", "{}").format(*(_literal(v) for v in filters_params))
-    order = queue_order(choice.queue)
+def _claim_sql(*, choice: QueueChoice, now: datetime, prefer: bool = False, alone: bool = False) -> bytes:
+    """The claim statement for this queue (see _CLAIM_SQL); its parameters are the claim's own."""
+    filters_sql = ""
+    if choice.queue is not None:
+        filters_sql, filters_params = queue_filter_sql(choice.queue, today=now.astimezone(UTC).date())
+        # A saved queue's filters are written into the statement as literals: as parameters, their
+        # unknown values made PostgreSQL reckon the generic plan 4-15 times dearer than a custom one, and
+        # plan every claim of a filtered queue afresh (2.1 ms a claim against 1.0: bench/README.md, sixth
+        # pass). Each saved queue then has a prepared statement of its own on each connection.
+        filters_sql = filters_sql.replace("%s", "{}").format(*(_literal(v) for v in filters_params))
+    return _claim_statement(choice.team_ids, filters_sql, queue_order(choice.queue), prefer, alone)
+
+
+@functools.lru_cache(maxsize=1024)
+def _claim_statement(
+    team_ids: tuple[int, ...], filters_sql: str, order: str, prefer: bool, alone: bool
+) -> bytes:
+    # Built once per queue and kept, as bytes: under 32 collectors every microsecond of Python a claim
+    # spends costs it about two (bench/README.md, ninth pass), and psycopg hashes the text of a statement
+    # on each run to find its conversion and its prepared statement (a bytes object keeps its hash).
+    # The queue's teams and the workable statuses are literals too: nothing for psycopg to adapt on
+    # every claim (two arrays were half of its work on the parameters).
+    teams_sql, teams_params = team_filter_sql(team_ids)
+    teams_sql = teams_sql.replace("%s", "{}").format(*(_literal(v) for v in teams_params))
+    literals = {
+        "teams": teams_sql,
+        "filters": filters_sql,
+        "team_list": _literal(list(team_ids)),
+        "workable": _literal([s.value for s in WORKABLE_STATUSES]),
+    }
     pick = "eff DESC" if order == QueueOrder.PRIORITY else "half"
-    picked = (_PICKED_PREFERRED if prefer else _PICKED).format(
-        teams=teams_sql, filters=filters_sql, pick=pick
-    )
     sql = _CLAIM_SQL.format(
-        teams=teams_sql,
-        filters=filters_sql,
+        **literals,
         order=ORDER_SQL[order],
         due=due_column(order),
-        picked=picked,
+        picked=(_PICKED_PREFERRED if prefer else _PICKED).format(**literals, pick=pick),
         commit=_ASYNC_COMMIT if alone else "1",
+        default_callback=_literal(PriorityWeights._meta.get_field("callback_due").default),
     )
-    return sql, params
+    return sql.encode()
 
 
 def _release(
@@ -511,20 +525,12 @@ def _claim_next(
     # WAL with it. Claims write 7-10x the WAL of the raw loop they are measured against, and waiting for
     # its flush was their bottleneck (bench/README.md, fourth pass). Inside a caller's transaction the
     # setting would cover the caller's own writes too, so there it is not made.
-    alone = connection.get_autocommit()
-    sql, params = _claim_sql(choice=choice, now=now, prefer=bool(prefer), alone=alone)
-    params |= {
-        "prefer": list(prefer),
-        "now": now,
-        "expires": now + lease_duration(),
-        "user": user.pk,
-        "queue": choice.id,
-        "teams": list(choice.team_ids),
-        "workable": [s.value for s in WORKABLE_STATUSES],
-        "default_callback": PriorityWeights._meta.get_field("callback_due").default,
-        "ip": current_ip.get(),
-    }
-    connection.ensure_connection()
+    alone = connection.get_autocommit()  # (connects if need be)
+    sql = _claim_sql(choice=choice, now=now, prefer=bool(prefer), alone=alone)
+    expires = now + lease_duration()
+    params = {"now": now, "expires": expires, "user": user.pk, "queue": choice.id, "ip": current_ip.get()}
+    if prefer:
+        params["prefer"] = list(prefer)
     # A prepared statement: after five runs PostgreSQL keeps its generic plan, which it reckons cheaper
     # than planning this 13-step statement again (~0.6 ms) because the due-callback indexes end with
     # the account (models.AccountPriority). One statement, so one round trip and no pipeline: with a
@@ -538,19 +544,30 @@ def _claim_next(
             psycopg.Cursor(connection.connection) as cursor,
         ):
             cursor.execute(sql, params, prepare=True)
-            lease_id, account_id, expires_at = cursor.fetchone()
+            lease_id, account_id = cursor.fetchone()
     except psycopg.errors.UniqueViolation as e:
         raise IntegrityError(str(e)) from e
     if lease_id is None:
         return None
-    return Lease(
-        pk=lease_id,
-        account_id=account_id,
-        holder_id=user.pk,
-        queue_id=choice.id,
-        claimed_at=now,
-        expires_at=expires_at,
-    )
+    # The new lease as the statement wrote it, built the way the ORM builds a row it read (positional
+    # values: a third of the cost of keyword arguments).
+    values = {
+        "id": lease_id,
+        "account_id": account_id,
+        "holder_id": user.pk,
+        "queue_id": choice.id,
+        "claimed_at": now,
+        "expires_at": expires,
+    }
+    names, defaults = _lease_fields()
+    row = [values.get(name, default) for name, default in zip(names, defaults, strict=True)]
+    return Lease.from_db(connection.alias, names, row)
+
+
+@functools.cache
+def _lease_fields() -> tuple[list[str], list[Any]]:
+    fields = Lease._meta.concrete_fields
+    return [f.attname for f in fields], [f.get_default() for f in fields]
 
 
 def lease_renew(*, lease_id: int, user: Any, now: datetime | None = None) -> Lease:

@@ -237,6 +237,9 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = False
 
+# How long a collector holds an account they claimed unless the workspace renews the lease.
+DESK_LEASE_MINUTES = env_int("DESK_LEASE_MINUTES", 15)
+
 # Identity data: the full SSN is never stored; this key makes a keyed hash for matching placements.
 SSN_HASH_KEY = env("SSN_HASH_KEY", SECRET_KEY)
 
