@@ -26,6 +26,7 @@ from accounts.models import PatientAccount
 from accounts.selectors import accounts_visible_to
 from audit.context import current_ip
 from audit.services import audit_record
+from collections_desk.lib.rows import instance_written
 from desk.models import (
     QUEUE_FIELDS,
     WORKABLE_STATUSES,
@@ -539,35 +540,34 @@ def _claim_next(
     try:
         # A savepoint inside a caller's transaction, so that a claim that met its double can be tried
         # again there too.
-        with (
-            transaction.atomic() if not alone else nullcontext(),
-            psycopg.Cursor(connection.connection) as cursor,
-        ):
+        with transaction.atomic() if not alone else nullcontext():
+            cursor = _claim_cursor(connection.connection)
             cursor.execute(sql, params, prepare=True)
             lease_id, account_id = cursor.fetchone()
     except psycopg.errors.UniqueViolation as e:
         raise IntegrityError(str(e)) from e
     if lease_id is None:
         return None
-    # The new lease as the statement wrote it, built the way the ORM builds a row it read (positional
-    # values: a third of the cost of keyword arguments).
-    values = {
-        "id": lease_id,
-        "account_id": account_id,
-        "holder_id": user.pk,
-        "queue_id": choice.id,
-        "claimed_at": now,
-        "expires_at": expires,
-    }
-    names, defaults = _lease_fields()
-    row = [values.get(name, default) for name, default in zip(names, defaults, strict=True)]
-    return Lease.from_db(connection.alias, names, row)
+    return instance_written(
+        Lease,
+        connection.alias,
+        id=lease_id,
+        account_id=account_id,
+        holder_id=user.pk,
+        queue_id=choice.id,
+        claimed_at=now,
+        expires_at=expires,
+    )
 
 
-@functools.cache
-def _lease_fields() -> tuple[list[str], list[Any]]:
-    fields = Lease._meta.concrete_fields
-    return [f.attname for f in fields], [f.get_default() for f in fields]
+def _claim_cursor(pg: psycopg.Connection) -> psycopg.Cursor:
+    """The cursor the claims of this database connection go through, made once: making one (its adapters,
+    its caches) cost a claim as much Python as running the statement (bench/README.md, ninth pass). Kept
+    on the connection, so it goes with it when Django closes it; a connection is one thread's."""
+    cursor = getattr(pg, "_desk_claim_cursor", None)
+    if cursor is None:
+        cursor = pg._desk_claim_cursor = psycopg.Cursor(pg)  # type: ignore[attr-defined]
+    return cursor
 
 
 def lease_renew(*, lease_id: int, user: Any, now: datetime | None = None) -> Lease:

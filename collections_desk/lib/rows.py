@@ -1,13 +1,16 @@
-"""A model instance read by one plain statement, for the small reads every request makes (the user, the
-collector's open lease): through the ORM, building and compiling such a query cost several times what
-PostgreSQL took to answer it (bench/README.md, fifth and eighth passes)."""
+"""Model instances without the ORM's query machinery: read by one plain statement, for the small reads
+every request makes (the user, the collector's open lease), where building and compiling the ORM's query
+cost several times what PostgreSQL took to answer it (bench/README.md, fifth and eighth passes); or built
+from values a statement has just written (the lease a claim took, bench/README.md, ninth pass)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connection, models
+from django.db.models.base import ModelState
 
 
 def instance_reader[M: models.Model](model: type[M], where: str) -> Callable[[Sequence[Any]], M | None]:
@@ -28,3 +31,25 @@ def instance_reader[M: models.Model](model: type[M], where: str) -> Callable[[Se
         return model.from_db(connection.alias, names, row) if row else None
 
     return read
+
+
+def instance_written[M: models.Model](model: type[M], alias: str, **values: Any) -> M:
+    """The instance of a row the caller has just written with these values (its other fields hold their
+    defaults), as if read back from the database `alias`. Built the way unpickling builds an instance,
+    without Model.__init__ and its signals: a third of the cost of `Model.from_db`, which mattered for
+    a claim, where it was a fifth of the Python (bench/README.md, ninth pass)."""
+    instance = model.__new__(model)
+    instance.__dict__.update(_defaults(model), **values)
+    state = ModelState()
+    state.adding, state.db = False, alias
+    instance._state = state
+    return instance
+
+
+@functools.cache
+def _defaults(model: type[models.Model]) -> dict[str, Any]:
+    fields = model._meta.concrete_fields
+    # A callable default (a dict, a timestamp) must be called for each instance, not once for all.
+    if mutable := [f.name for f in fields if f.has_default() and callable(f.default)]:
+        raise TypeError(f"{model.__name__} has callable defaults ({', '.join(mutable)}): use from_db")
+    return {f.attname: f.get_default() for f in fields}
