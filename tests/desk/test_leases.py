@@ -120,6 +120,34 @@ def test_work_next_with_nothing_left_still_records_the_release(collector, east, 
     assert "released" not in claimed.data
 
 
+def test_the_lease_a_claim_returns_is_the_row_it_wrote(collector, three):
+    lease = lease_claim_next(user=collector, choice=my_queue(collector))
+    stored = Lease.objects.get(pk=lease.pk)
+    fields = [f.attname for f in Lease._meta.concrete_fields]
+    assert [getattr(lease, f) for f in fields] == [getattr(stored, f) for f in fields]
+    # A whole instance from the database, not a new one: it can be refreshed and saved.
+    assert not lease._state.adding
+    lease.note = "kept"
+    lease.save(update_fields=["note"])
+    assert Lease.objects.get(pk=lease.pk).note == "kept"
+
+
+def test_work_next_after_ones_own_lease_lapsed_holds_whatever_it_hands_out(collector, east, three, frozen):
+    # Back after the lease lapsed, the collector's account can be the top of the queue again: the same
+    # statement closes the lapsed lease and may hand the account straight back. Its priority row must
+    # then name the new lease, or a colleague would be handed it too.
+    first = lease_claim_next(user=collector, choice=my_queue(collector))
+    frozen.shift(dt.timedelta(minutes=16))
+    second = lease_claim_next(user=collector, choice=my_queue(collector))
+    first.refresh_from_db()
+    assert (first.released_at, first.release_reason) == (T0 + dt.timedelta(minutes=15), "expired")
+    priority = AccountPriority.objects.get(account_id=second.account_id)
+    assert (priority.lease_id, priority.held_until) == (second.pk, second.expires_at)
+    colleague = UserFactory(role="collector", teams=[east])
+    assert lease_claim_next(user=colleague, choice=my_queue(colleague)).account_id != second.account_id
+    assert overlapping_leases() == 0
+
+
 def test_renewing_extends_the_lease_from_now(collector, three, frozen):
     lease = lease_claim_next(user=collector, choice=my_queue(collector))
     frozen.shift(dt.timedelta(minutes=10))
@@ -421,6 +449,20 @@ def test_a_claim_on_its_own_is_committed_and_leaves_the_connection_as_it_was(eas
             assert cursor.fetchone() == (user.pk,)
     finally:
         other.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_claims_go_on_after_django_closes_the_connection(east):
+    # The claim keeps a cursor on the connection (desk.services._claim_cursor): a new connection gets its own.
+    for i in range(3):
+        PatientAccountFactory(team=east, balance=f"{700 + i}.00")
+    queue_rescore()
+    user = UserFactory(role="collector", teams=[east])
+    first = lease_claim_next(user=user, choice=my_queue(user))
+    connection.close()
+    second = lease_claim_next(user=user, choice=my_queue(user))
+    assert second.account_id != first.account_id
+    assert Lease.objects.get(pk=first.pk).release_reason == "next"
 
 
 def test_the_claim_statement_stays_short_enough_for_psycopg_to_cache_its_conversion():
