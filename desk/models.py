@@ -181,9 +181,16 @@ class Lease(models.Model):
             models.CheckConstraint(
                 condition=Q(expires_at__gt=F("claimed_at")), name="lease_expires_after_claim"
             ),
+            # Open with no reason, or closed with one of the reasons and not before it began. The
+            # closed case says "not null" outright: for an open lease `released_at >= claimed_at` is
+            # unknown, which a check lets pass, and an open lease with a reason once did.
             models.CheckConstraint(
                 condition=Q(released_at__isnull=True, release_reason="")
-                | Q(released_at__gte=F("claimed_at"), release_reason__in=ReleaseReason.values),
+                | Q(
+                    released_at__isnull=False,
+                    released_at__gte=F("claimed_at"),
+                    release_reason__in=ReleaseReason.values,
+                ),
                 name="lease_release_has_reason",
             ),
         ]

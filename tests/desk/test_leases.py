@@ -298,6 +298,46 @@ def test_the_database_refuses_a_second_open_lease_for_a_collector(collector, thr
         )
 
 
+@pytest.mark.parametrize(
+    ("released_at", "reason"),
+    [
+        (None, "next"),  # open, with a reason
+        (T0 + dt.timedelta(minutes=5), ""),  # closed without one
+        (T0 + dt.timedelta(minutes=5), "lunch"),  # not a reason
+        (T0 - dt.timedelta(minutes=1), "finished"),  # ended before it began
+    ],
+)
+def test_a_lease_history_that_does_not_add_up_is_refused(collector, three, released_at, reason):
+    lease = Lease(
+        account=three[2],
+        holder=collector,
+        claimed_at=T0,
+        expires_at=T0 + dt.timedelta(minutes=15),
+        released_at=released_at,
+        release_reason=reason,
+    )
+    with pytest.raises(ValidationError):
+        lease.validate_constraints()
+    with pytest.raises(IntegrityError, match="lease_release_has_reason"), transaction.atomic():
+        lease.save()
+
+
+@pytest.mark.parametrize(
+    ("released_at", "reason"), [(None, ""), (T0, "finished"), (T0 + dt.timedelta(minutes=20), "expired")]
+)
+def test_open_and_properly_closed_leases_pass_the_check(collector, three, released_at, reason):
+    lease = Lease(
+        account=three[2],
+        holder=collector,
+        claimed_at=T0,
+        expires_at=T0 + dt.timedelta(minutes=15),
+        released_at=released_at,
+        release_reason=reason,
+    )
+    lease.validate_constraints()
+    lease.save()
+
+
 # --- Real concurrency: threads, each with its own connection --------------------------------------
 
 
