@@ -1,0 +1,82 @@
+"""One collector claiming in a loop by the bare claim statement, no contention: the CPU a claim costs
+its PostgreSQL backend (from /proc) and the client, to compare versions of the statement or of the
+schema (constraints, indexes) with less noise than 32 collectors give.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cd_bench .venv/bin/python bench/claim_one.py
+
+BENCH_CLAIMS per repetition (default 4000) after 300 of warm-up, BENCH_REPS repetitions (default 4);
+BENCH_SQL_FILE: a file holding a variant of the statement (write the real one with BENCH_WRITE_SQL=path).
+It claims as bench_claim_01 (made by bench/claim_concurrency.py) from "My queue", and gives the last
+account back at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "collections_desk.settings.dev")
+os.environ.setdefault("DEBUG", "0")
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    import psycopg
+    from django.db import connection
+
+    from desk.selectors import lease_duration, queue_choice_get
+    from desk.services import _claim_sql, lease_release_on_logout
+    from staff.models import User
+
+    user = User.objects.get(username="bench_claim_01")
+    choice = queue_choice_get(user=user, queue_id=None)
+    sql = _claim_sql(choice=choice, now=datetime.now(UTC), alone=True)
+    if path := os.environ.get("BENCH_WRITE_SQL"):
+        Path(path).write_bytes(sql)
+        return
+    if path := os.environ.get("BENCH_SQL_FILE"):
+        sql = Path(path).read_bytes()
+    db = connection.settings_dict
+    conn = psycopg.connect(
+        host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"], autocommit=True
+    )
+    pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+    params = {"user": user.pk, "queue": choice.id, "ip": None}
+    duration = lease_duration()
+    hz = os.sysconf("SC_CLK_TCK")
+
+    def backend_seconds() -> float:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / hz
+
+    def claim(n: int) -> None:
+        with conn.cursor() as cur:
+            for _ in range(n):
+                params["now"] = at = datetime.now(UTC)
+                params["expires"] = at + duration
+                cur.execute(sql, params, prepare=True)
+                cur.fetchone()
+
+    claim(300)
+    n = int(os.environ.get("BENCH_CLAIMS", "4000"))
+    rows = []
+    for _ in range(int(os.environ.get("BENCH_REPS", "4"))):
+        b0, c0, w0 = backend_seconds(), time.process_time(), time.perf_counter()
+        claim(n)
+        b1, c1, w1 = backend_seconds(), time.process_time(), time.perf_counter()
+        rows.append((1000 * (b1 - b0) / n, 1000 * (c1 - c0) / n, 1000 * (w1 - w0) / n))
+    conn.close()
+    lease_release_on_logout(user=user)
+    for name, i in (("backend", 0), ("client", 1), ("wall", 2)):
+        print(f"{name:8s} ms per claim: " + " ".join(f"{r[i]:.3f}" for r in rows))
+
+
+if __name__ == "__main__":
+    main()
