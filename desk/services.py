@@ -418,7 +418,7 @@ def _claim_statement(
     team_ids: tuple[int, ...], filters_sql: str, order: str, prefer: bool, alone: bool
 ) -> bytes:
     # Built once per queue and kept, as bytes: under 32 collectors every microsecond of Python a claim
-    # spends costs it about two (bench/README.md, ninth pass), and psycopg hashes the text of a statement
+    # spends costs it about three (bench/README.md, ninth pass), and psycopg hashes the text of a statement
     # on each run to find its conversion and its prepared statement (a bytes object keeps its hash).
     # The queue's teams and the workable statuses are literals too: nothing for psycopg to adapt on
     # every claim (two arrays were half of its work on the parameters).

@@ -298,6 +298,18 @@ def test_the_database_refuses_a_second_open_lease_for_a_collector(collector, thr
         )
 
 
+def _lease_of(account, holder, released_at, reason) -> Lease:
+    """A 15-minute lease from T0, as the history would hold it."""
+    return Lease(
+        account=account,
+        holder=holder,
+        claimed_at=T0,
+        expires_at=T0 + dt.timedelta(minutes=15),
+        released_at=released_at,
+        release_reason=reason,
+    )
+
+
 @pytest.mark.parametrize(
     ("released_at", "reason"),
     [
@@ -308,14 +320,7 @@ def test_the_database_refuses_a_second_open_lease_for_a_collector(collector, thr
     ],
 )
 def test_a_lease_history_that_does_not_add_up_is_refused(collector, three, released_at, reason):
-    lease = Lease(
-        account=three[2],
-        holder=collector,
-        claimed_at=T0,
-        expires_at=T0 + dt.timedelta(minutes=15),
-        released_at=released_at,
-        release_reason=reason,
-    )
+    lease = _lease_of(three[2], collector, released_at, reason)
     with pytest.raises(ValidationError):
         lease.validate_constraints()
     with pytest.raises(IntegrityError, match="lease_release_has_reason"), transaction.atomic():
@@ -326,14 +331,7 @@ def test_a_lease_history_that_does_not_add_up_is_refused(collector, three, relea
     ("released_at", "reason"), [(None, ""), (T0, "finished"), (T0 + dt.timedelta(minutes=20), "expired")]
 )
 def test_open_and_properly_closed_leases_pass_the_check(collector, three, released_at, reason):
-    lease = Lease(
-        account=three[2],
-        holder=collector,
-        claimed_at=T0,
-        expires_at=T0 + dt.timedelta(minutes=15),
-        released_at=released_at,
-        release_reason=reason,
-    )
+    lease = _lease_of(three[2], collector, released_at, reason)
     lease.validate_constraints()
     lease.save()
 
