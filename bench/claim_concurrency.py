@@ -171,27 +171,41 @@ def service_worker(user_id: int, seconds: float, start_at: float, out: mp.Queue)
     out.put((claims, empty, *plans))
 
 
+def bare_claimer(user: Any, choice: Any, sql: bytes | None = None) -> Any:
+    """One claim by the service's statement alone (or `sql`, a variant of it) on a psycopg cursor, with
+    the parameters _claim_next gives it: what STATEMENT_ONLY and bench/claim_one.py run. The function
+    returns the new lease's id, or None when nothing was left to claim."""
+    from desk.selectors import lease_duration
+    from desk.services import _claim_sql
+
+    sql = sql or _claim_sql(choice=choice, now=datetime.now(UTC), alone=True)
+    params = {"user": user.pk, "queue": choice.id, "ip": None}
+    duration = lease_duration()
+
+    def claim(cur: Any) -> int | None:
+        params["now"] = at = datetime.now(UTC)
+        params["expires"] = at + duration
+        cur.execute(sql, params, prepare=True)
+        return cur.fetchone()[0]
+
+    return claim
+
+
 def statement_worker(user_id: int, seconds: float, start_at: float, out: mp.Queue) -> None:
     """The claim statement alone (STATEMENT_ONLY), on a connection of its own."""
     _django()
-    from desk.selectors import lease_duration, queue_choice_get
-    from desk.services import _claim_sql, lease_release_on_logout
+    from desk.selectors import queue_choice_get
+    from desk.services import lease_release_on_logout
     from staff.models import User
 
     user = User.objects.get(pk=user_id)
-    choice = queue_choice_get(user=user, queue_id=QUEUE)
-    sql = _claim_sql(choice=choice, now=datetime.now(UTC), alone=True)
-    params = {"user": user.pk, "queue": choice.id, "ip": None}
-    duration = lease_duration()
+    claim = bare_claimer(user, queue_choice_get(user=user, queue_id=QUEUE))
     conn = _connect()
     claims = empty = 0
     counting_from, deadline = _start(start_at, seconds)
     with conn.cursor() as cur:
         while (now := time.time()) < deadline:
-            params["now"] = at = datetime.now(UTC)
-            params["expires"] = at + duration
-            cur.execute(sql, params, prepare=True)
-            if cur.fetchone()[0] is None:
+            if claim(cur) is None:
                 empty += now >= counting_from
             else:
                 claims += now >= counting_from

@@ -24,31 +24,22 @@ os.environ.setdefault("DEBUG", "0")
 
 
 def main() -> None:
-    import django
+    from claim_concurrency import _connect, _django, bare_claimer
 
-    django.setup()
-    import psycopg
-    from django.db import connection
-
-    from desk.selectors import lease_duration, queue_choice_get
+    _django()
+    from desk.selectors import queue_choice_get
     from desk.services import _claim_sql, lease_release_on_logout
     from staff.models import User
 
     user = User.objects.get(username="bench_claim_01")
     choice = queue_choice_get(user=user, queue_id=None)
-    sql = _claim_sql(choice=choice, now=datetime.now(UTC), alone=True)
     if path := os.environ.get("BENCH_WRITE_SQL"):
-        Path(path).write_bytes(sql)
+        Path(path).write_bytes(_claim_sql(choice=choice, now=datetime.now(UTC), alone=True))
         return
-    if path := os.environ.get("BENCH_SQL_FILE"):
-        sql = Path(path).read_bytes()
-    db = connection.settings_dict
-    conn = psycopg.connect(
-        host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"], autocommit=True
-    )
+    variant = Path(os.environ["BENCH_SQL_FILE"]).read_bytes() if os.environ.get("BENCH_SQL_FILE") else None
+    one_claim = bare_claimer(user, choice, variant)
+    conn = _connect()
     pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-    params = {"user": user.pk, "queue": choice.id, "ip": None}
-    duration = lease_duration()
     hz = os.sysconf("SC_CLK_TCK")
 
     def backend_seconds() -> float:
@@ -59,10 +50,7 @@ def main() -> None:
     def claim(n: int) -> None:
         with conn.cursor() as cur:
             for _ in range(n):
-                params["now"] = at = datetime.now(UTC)
-                params["expires"] = at + duration
-                cur.execute(sql, params, prepare=True)
-                cur.fetchone()
+                one_claim(cur)
 
     claim(300)
     n = int(os.environ.get("BENCH_CLAIMS", "4000"))

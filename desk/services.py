@@ -400,6 +400,11 @@ def _literal(value: Any) -> str:
     return pg_sql.Literal(value).as_string(None).replace("%", "%%")
 
 
+def _with_literals(sql: str, params: Sequence[Any]) -> str:
+    """A fragment's %s placeholders replaced by its parameters, written as literals."""
+    return sql.replace("%s", "{}").format(*(_literal(v) for v in params))
+
+
 def _claim_sql(*, choice: QueueChoice, now: datetime, prefer: bool = False, alone: bool = False) -> bytes:
     """The claim statement for this queue (see _CLAIM_SQL); its parameters are the claim's own."""
     filters_sql = ""
@@ -409,7 +414,7 @@ def _claim_sql(*, choice: QueueChoice, now: datetime, prefer: bool = False, alon
         # unknown values made PostgreSQL reckon the generic plan 4-15 times dearer than a custom one, and
         # plan every claim of a filtered queue afresh (2.1 ms a claim against 1.0: bench/README.md, sixth
         # pass). Each saved queue then has a prepared statement of its own on each connection.
-        filters_sql = filters_sql.replace("%s", "{}").format(*(_literal(v) for v in filters_params))
+        filters_sql = _with_literals(filters_sql, filters_params)
     return _claim_statement(choice.team_ids, filters_sql, queue_order(choice.queue), prefer, alone)
 
 
@@ -422,10 +427,8 @@ def _claim_statement(
     # on each run to find its conversion and its prepared statement (a bytes object keeps its hash).
     # The queue's teams and the workable statuses are literals too: nothing for psycopg to adapt on
     # every claim (two arrays were half of its work on the parameters).
-    teams_sql, teams_params = team_filter_sql(team_ids)
-    teams_sql = teams_sql.replace("%s", "{}").format(*(_literal(v) for v in teams_params))
     literals = {
-        "teams": teams_sql,
+        "teams": _with_literals(*team_filter_sql(team_ids)),
         "filters": filters_sql,
         "team_list": _literal(list(team_ids)),
         "workable": _literal([s.value for s in WORKABLE_STATUSES]),

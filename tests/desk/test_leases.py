@@ -438,14 +438,19 @@ def test_the_queue_page_never_lists_an_account_its_stale_priority_row_left_in_th
     assert {three[1].pk, three[2].pk} <= {r.account_id for r in rows}
 
 
+def _collector_with_accounts(team, n: int):
+    """A collector of `team`, whose queue holds `n` scored accounts (for the tests that commit)."""
+    for i in range(n):
+        PatientAccountFactory(team=team, balance=f"{700 + i}.00")
+    queue_rescore()
+    return UserFactory(role="collector", teams=[team])
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_double_click_on_work_next_leaves_the_collector_one_lease(east):
     # Two "Work next account" requests of one collector at once: one of them meets the one-open-lease-
     # per-holder index, retries, and releases what the other took. Never two open leases.
-    for i in range(6):
-        PatientAccountFactory(team=east, balance=f"{700 + i}.00")
-    queue_rescore()
-    user = UserFactory(role="collector", teams=[east])
+    user = _collector_with_accounts(east, 6)
 
     def click(i: int) -> list[int]:
         return [lease_claim_next(user=user, choice=my_queue(user)).account_id for _ in range(10)]
@@ -471,9 +476,7 @@ def test_a_claim_inside_a_callers_transaction_leaves_its_commit_synchronous(coll
 
 @pytest.mark.django_db(transaction=True)
 def test_a_claim_on_its_own_is_committed_and_leaves_the_connection_as_it_was(east):
-    PatientAccountFactory(team=east, balance="700.00")
-    queue_rescore()
-    user = UserFactory(role="collector", teams=[east])
+    user = _collector_with_accounts(east, 1)
     lease = lease_claim_next(user=user, choice=my_queue(user))
     assert (_setting("synchronous_commit"), _setting("plan_cache_mode")) == ("on", "auto")
     assert not connection.in_atomic_block
@@ -492,10 +495,7 @@ def test_a_claim_on_its_own_is_committed_and_leaves_the_connection_as_it_was(eas
 @pytest.mark.django_db(transaction=True)
 def test_claims_go_on_after_django_closes_the_connection(east):
     # The claim keeps a cursor on the connection (desk.services._claim_cursor): a new connection gets its own.
-    for i in range(3):
-        PatientAccountFactory(team=east, balance=f"{700 + i}.00")
-    queue_rescore()
-    user = UserFactory(role="collector", teams=[east])
+    user = _collector_with_accounts(east, 3)
     first = lease_claim_next(user=user, choice=my_queue(user))
     connection.close()
     second = lease_claim_next(user=user, choice=my_queue(user))
@@ -532,11 +532,8 @@ def test_postgresql_keeps_the_claims_plan_instead_of_planning_every_claim(east, 
     # to check (it reports how every claim was planned). What fails here: a claim that is not one
     # prepared statement per queue, run again (a value written into its text, say, or a claim that
     # psycopg prepares only after its own threshold).
-    for i in range(20):
-        PatientAccountFactory(team=east, balance=f"{700 + i}.00")
-    queue_rescore()
+    user = _collector_with_accounts(east, 20)
     queue = queue_create(actor=manager, team=east, name="Mine", order_by=order)
-    user = UserFactory(role="collector", teams=[east])
     choice = queue_choice_get(user=user, queue_id=queue.pk)
     others = [a.pk for a in PatientAccountFactory.create_batch(2, team=east)]
     for prefer in ([], others):
