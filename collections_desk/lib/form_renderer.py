@@ -35,6 +35,10 @@ class JinjaFirstRenderer(BaseRenderer):
         self._jinja = _Jinja2()
         self._django = DjangoTemplates()
 
+    def engines(self) -> list[Any]:
+        """The two template backends, Jinja2's first (collections_desk.warmup compiles their templates)."""
+        return [self._jinja.engine, self._django.engine]
+
     def get_template(self, template_name: str) -> Any:
         try:
             return self._jinja.get_template(template_name)
