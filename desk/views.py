@@ -132,7 +132,7 @@ def _queue_context(
         "rows_html": rows_html,
         "lease": lease,
         # Shown with the lease only (making it costs 50 µs, and most pages show no lease).
-        "skip_form": skip_form or (SkipForm() if lease is not None else None),
+        "skip_form": skip_form if skip_form is not None else SkipForm() if lease is not None else None,
         "can_manage": can_manage(request.user),
     }
 
