@@ -16,12 +16,8 @@ prints what a worker was doing when a request ran long.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,44 +45,9 @@ def main() -> None:
     paths = sys.argv[1:] or ["/desk/", "/bench/patient-floor/"]
     seconds = int(os.environ.get("BENCH_SECONDS", "15"))
     work = Path(tempfile.mkdtemp(prefix="bench-page-cpu-"))
-    port = pages.free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "queue_bench_settings",
-        "PYTHONPATH": f"{ROOT / 'bench'}:{ROOT}",
-        "SECURE_SSL_REDIRECT": "0",
-        "SECURE_COOKIES": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "LOG_LEVEL": "WARNING",
-    }
-    config = os.environ.get("BENCH_GUNICORN_CONFIG")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "collections_desk.wsgi:application",
-            *(["-c", config] if config else []),
-            "-w",
-            os.environ.get("BENCH_WORKERS", "2"),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
     hz = os.sysconf("SC_CLK_TCK")
-    try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+    workers, config = os.environ.get("BENCH_WORKERS", "2"), os.environ.get("BENCH_GUNICORN_CONFIG")
+    with pages.gunicorn(workers, config) as base:
         scripts = {}
         for i, path in enumerate(paths):
             (work / f"{i}.txt").write_text(path + "\n")
@@ -110,9 +71,6 @@ def main() -> None:
                     f"non-2xx {result['non_2xx']}  CPU ms per request: {split}",
                     flush=True,
                 )
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(20)
 
 
 if __name__ == "__main__":

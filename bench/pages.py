@@ -18,6 +18,7 @@ BENCH_THINK_MS (default 0, a closed loop by wrk; else 16 people (`users`) who ea
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -28,6 +29,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,6 +74,54 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn(workers: str, config: str | None = None) -> Iterator[str]:
+    """The app and the baseline views (bench/queue_bench_urls.py) served by gunicorn with `workers` sync
+    workers (and the gunicorn config file `config`, if given) on a free port of 127.0.0.1; yields the base
+    URL once the server answers, and stops it after."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "queue_bench_settings",
+        "PYTHONPATH": f"{ROOT / 'bench'}:{ROOT}",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_COOKIES": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "LOG_LEVEL": "WARNING",
+    }
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "collections_desk.wsgi:application",
+            *(["-c", config] if config else []),
+            "-w",
+            workers,
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        # Each worker warms up before it answers (collections_desk.warmup).
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(20)
 
 
 def wrk(base: str, script: Path, seconds: int) -> dict:
@@ -192,45 +242,11 @@ def main() -> None:
         # not sixteen people at work; with BENCH_THINK_MS the page is measured by `users` instead).
         scripts[name].write_text(LUA % {"paths": work / f"{name}.txt", "session": session})
 
-    port = free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "queue_bench_settings",
-        "PYTHONPATH": f"{ROOT / 'bench'}:{ROOT}",
-        "SECURE_SSL_REDIRECT": "0",
-        "SECURE_COOKIES": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "LOG_LEVEL": "WARNING",
-    }
     workers = os.environ.get("BENCH_WORKERS", "2")
     seconds = int(os.environ.get("BENCH_SECONDS", "30"))
     rounds = int(os.environ.get("BENCH_ROUNDS", "2"))
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "collections_desk.wsgi:application",
-            "-w",
-            workers,
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
     results: dict[str, list[dict]] = {name: [] for name in scripts}
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+    with gunicorn(workers) as base:
         # A redirect to the login page would be fast and wrong: each page must really be served.
         for name in scripts:
             first = (work / f"{name}.txt").read_text().split("\n", 1)[0]
@@ -249,9 +265,6 @@ def main() -> None:
                     results[name].append(users(base, paths, session, seconds, think_ms))
                 else:
                     results[name].append(wrk(base, scripts[name], seconds))
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(20)
 
     def median_ratio(baseline: str) -> float:
         ratios = sorted(
