@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from collections_desk.warmup import warm_up
+from tests.test_deployment import production_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,8 +31,15 @@ print(json.dumps({
 """
 
 
-def test_a_web_worker_loads_the_views_reference_data_and_templates_before_its_first_request() -> None:
-    environ = {**os.environ, "DJANGO_SETTINGS_MODULE": "collections_desk.settings.test"}
+@pytest.mark.parametrize("settings_module", ["test", "prod"])
+def test_a_web_worker_loads_the_views_reference_data_and_templates_before_its_first_request(
+    settings_module: str,
+) -> None:
+    if settings_module == "prod":
+        # What compose gives the gunicorn service (and nothing from the shell running the tests).
+        environ = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **production_environment()}
+    else:
+        environ = {**os.environ, "DJANGO_SETTINGS_MODULE": "collections_desk.settings.test"}
     result = subprocess.run(  # noqa: S603 - our own arguments
         [sys.executable, "-c", PROBE], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=120
     )
