@@ -57,10 +57,10 @@ def _compile_templates() -> list[str]:
             if not jinja and (not directory.is_relative_to(root) or "site-packages" in directory.parts):
                 continue  # the admin's and other packages' Django templates: compiled if ever used
             for path in sorted(directory.rglob("*.html")):
-                name = path.relative_to(directory).as_posix()
+                name = path.relative_to(directory)
                 # The Django engine's directory holds the Jinja2 engine's, as `jinja2/`.
-                if not jinja and "jinja2" in path.relative_to(directory).parts:
+                if not jinja and "jinja2" in name.parts:
                     continue
-                engine.get_template(name)
-                compiled.append(f"{engine.name}:{name}")
+                engine.get_template(name.as_posix())
+                compiled.append(f"{engine.name}:{name.as_posix()}")
     return compiled
