@@ -25,6 +25,7 @@ os.environ.setdefault("DEBUG", "0")
 
 def main() -> None:
     from claim_concurrency import _connect, _django, bare_claimer
+    from cpu_split import process_ticks
 
     _django()
     from desk.selectors import queue_choice_get
@@ -43,9 +44,7 @@ def main() -> None:
     hz = os.sysconf("SC_CLK_TCK")
 
     def backend_seconds() -> float:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / hz
+        return process_ticks(pid)[1] / hz
 
     def claim(n: int) -> None:
         with conn.cursor() as cur:

@@ -32,17 +32,22 @@ def value(conn: psycopg.Connection, statement: str, *params: object) -> int:
     return int(conn.execute(statement, params).fetchone()[0])
 
 
+def process_ticks(pid: int | str) -> tuple[str, int]:
+    """A process's command name and CPU so far, utime + stime in clock ticks (/proc/<pid>/stat)."""
+    with open(f"/proc/{pid}/stat") as f:
+        stat = f.read()
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return stat[stat.index("(") + 1 : stat.rindex(")")], int(fields[11]) + int(fields[12])
+
+
 def ticks() -> dict[str, tuple[str, int]]:
     """utime + stime of every process, by pid: (command name, ticks)."""
     out = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            with open(f"/proc/{pid}/stat") as f:
-                stat = f.read()
+            out[pid] = process_ticks(pid)
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        out[pid] = (stat[stat.index("(") + 1 : stat.rindex(")")], int(fields[11]) + int(fields[12]))
     return out
 
 
