@@ -27,6 +27,10 @@ class User(AbstractUser):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.COLLECTOR)
     teams = models.ManyToManyField(Team, related_name="members", blank=True)
 
+    # The ids of the user's teams as read with the user at the start of a request (staff.backends),
+    # sorted; None for a user read any other way. Not a field: it is as current as the request.
+    team_ids_read: list[int] | None = None
+
     class Meta:
         constraints = [
             models.CheckConstraint(

@@ -13,22 +13,33 @@ from django.db import connection, models
 from django.db.models.base import ModelState
 
 
-def instance_reader[M: models.Model](model: type[M], where: str) -> Callable[[Sequence[Any]], M | None]:
+def instance_reader[M: models.Model](
+    model: type[M], where: str, *, annotations: dict[str, str] | None = None
+) -> Callable[[Sequence[Any]], M | None]:
     """A function that reads the first row of `model` matching `where` (SQL with %s placeholders, for
     the parameters it is given) as an instance, or None. Every concrete field is read, so the instance
-    is whole: it can be saved back."""
+    is whole: it can be saved back. `annotations`: attribute name -> SQL expression over the row (its
+    table by name), read by the same statement and set on the instance."""
     fields = model._meta.concrete_fields
     names = [f.attname for f in fields]
+    extra = annotations or {}
+    columns = [f"{model._meta.db_table}.{f.column}" for f in fields] + list(extra.values())
     sql = (
-        f"SELECT {', '.join(f.column for f in fields)} FROM {model._meta.db_table}"  # noqa: S608 - our names
+        f"SELECT {', '.join(columns)} FROM {model._meta.db_table}"  # noqa: S608 - our names
         f" WHERE {where} LIMIT 1"
     )
+    n = len(names)
 
     def read(params: Sequence[Any]) -> M | None:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
-        return model.from_db(connection.alias, names, row) if row else None
+        if not row:
+            return None
+        instance = model.from_db(connection.alias, names, row[:n] if extra else row)
+        for name, value in zip(extra, row[n:], strict=True):
+            setattr(instance, name, value)
+        return instance
 
     return read
 

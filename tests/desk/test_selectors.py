@@ -4,6 +4,7 @@ import pytest
 
 from accounts.selectors import accounts_visible_to
 from desk.selectors import team_ids_visible_to, workspace_url
+from staff.backends import UserBackend
 from tests.factories import PatientAccountFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,3 +31,10 @@ def test_an_inactive_or_teamless_user_sees_no_team(east):
 
 def test_a_claimed_account_opens_in_the_workspace(account):
     assert workspace_url(account.pk) == f"/work/{account.pk}/"
+
+
+def test_the_teams_read_with_the_request_user_need_no_statement(collector, east, django_assert_num_queries):
+    user = UserBackend().get_user(collector.pk)
+    with django_assert_num_queries(0):
+        assert team_ids_visible_to(user) == [east.pk]
+    assert team_ids_visible_to(user) == team_ids_visible_to(type(user).objects.get(pk=user.pk))

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from staff.backends import UserBackend
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +46,11 @@ def test_a_password_changed_elsewhere_ends_the_other_sessions(client, collector)
 
 def test_an_unknown_user_id_is_nobody():
     assert UserBackend().get_user(987654321) is None
+
+
+def test_the_users_teams_are_read_with_the_user(east, west):
+    member = UserFactory(role="collector", teams=[west, east])
+    assert UserBackend().get_user(member.pk).team_ids_read == sorted([east.pk, west.pk])
+    assert UserBackend().get_user(UserFactory(role="collector").pk).team_ids_read == []
+    # Only the request's read carries them: a user loaded any other way reads its teams when asked.
+    assert type(member).objects.get(pk=member.pk).team_ids_read is None
