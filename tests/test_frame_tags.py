@@ -9,6 +9,8 @@ from django.templatetags.static import static
 from django.test import override_settings
 from django.urls import reverse, set_script_prefix
 
+from collections_desk.lib import frame_tags
+
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 
@@ -36,6 +38,16 @@ def test_a_link_follows_the_script_prefix_of_the_request() -> None:
     finally:
         set_script_prefix("/")
     assert render("{% link 'desk:queue' %}") == "/desk/"
+
+
+def test_links_kept_stay_bounded_whatever_prefixes_requests_bring() -> None:
+    try:
+        for n in range(frame_tags._MOST + 10):
+            set_script_prefix(f"/p{n}/")
+            assert render("{% link 'home' %}") == f"/p{n}/"
+    finally:
+        set_script_prefix("/")
+    assert len(frame_tags._links) <= frame_tags._MOST
 
 
 def test_an_asset_is_the_address_static_gives_and_follows_a_changed_setting() -> None:

@@ -24,6 +24,9 @@ from django.utils.translation import get_language
 register = template.Library()
 
 _links: dict[tuple[str, Any, str, str | None], str] = {}
+# The script prefix is the server's (gunicorn takes a SCRIPT_NAME header only from the trusted proxy),
+# but should anything ever let requests choose it, what is kept stays bounded.
+_MOST = 2048
 _assets: dict[str, str] = {}
 
 
@@ -55,6 +58,8 @@ class LinkNode(_KeptNode):
         try:
             return _links[key]
         except KeyError:
+            if len(_links) >= _MOST:
+                _links.clear()
             path = _links[key] = reverse(self.name)
             return path
 
