@@ -43,10 +43,10 @@ def team_ids_visible_to(user: Any) -> list[int]:
     """The teams whose accounts `accounts_visible_to(user)` returns: all for admins, their own else."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
-    # Every desk page asks this first, and the ORM took three times as long to write the statement as
-    # PostgreSQL took to answer it (bench/README.md, fifth pass).
     if not user.is_admin_role and (read := getattr(user, "team_ids_read", None)) is not None:
         return list(read)  # read with the user at the start of the request (staff.backends)
+    # Every desk page asks this first, and the ORM took three times as long to write the statement as
+    # PostgreSQL took to answer it (bench/README.md, fifth pass).
     with connection.cursor() as cursor:
         if user.is_admin_role:
             cursor.execute(f"SELECT id FROM {Team._meta.db_table} ORDER BY id")  # noqa: S608 - our names
