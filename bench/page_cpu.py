@@ -35,13 +35,9 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.test import Client
-
     from staff.models import User
 
-    client = Client()
-    client.force_login(User.objects.get(username=os.environ.get("BENCH_USER", "collector1")))
-    session = client.cookies["sessionid"].value
+    cookie = pages.browser_cookie(User.objects.get(username=os.environ.get("BENCH_USER", "collector1")))
     paths = sys.argv[1:] or ["/desk/", "/bench/patient-floor/"]
     seconds = int(os.environ.get("BENCH_SECONDS", "15"))
     work = Path(tempfile.mkdtemp(prefix="bench-page-cpu-"))
@@ -52,7 +48,7 @@ def main() -> None:
         for i, path in enumerate(paths):
             (work / f"{i}.txt").write_text(path + "\n")
             scripts[path] = work / f"{i}.lua"
-            scripts[path].write_text(pages.LUA % {"paths": work / f"{i}.txt", "session": session})
+            scripts[path].write_text(pages.LUA % {"paths": work / f"{i}.txt", "cookie": cookie})
             pages.wrk(base, scripts[path], 5)  # warm the workers up
         for _ in range(int(os.environ.get("BENCH_ROUNDS", "2"))):
             for path in paths:

@@ -33,6 +33,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -53,7 +54,7 @@ init = function(args)
   math.randomseed(7 + 1000 * (id or 0))
 end
 request = function()
-  return wrk.format("GET", paths[math.random(#paths)], {["Cookie"] = "sessionid=%(session)s"})
+  return wrk.format("GET", paths[math.random(#paths)], {["Cookie"] = "%(cookie)s"})
 end
 done = function(summary, latency, requests)
   io.write(string.format("RESULT %%d %%d %%.2f %%.2f %%.2f %%.2f %%d\\n", summary.requests,
@@ -146,7 +147,7 @@ def wrk(base: str, script: Path, seconds: int) -> dict:
     }
 
 
-def users(base: str, paths: list[str], session: str, seconds: int, think_ms: int, count: int = 16) -> dict:
+def users(base: str, paths: list[str], cookie: str, seconds: int, think_ms: int, count: int = 16) -> dict:
     """`count` people at work: each opens a page, reads it for a while (uniformly between half and one
     and a half times `think_ms`), opens the next. They start at random moments in the first think time.
 
@@ -166,9 +167,7 @@ def users(base: str, paths: list[str], session: str, seconds: int, think_ms: int
         rng = random.Random(7000 + k)
         time.sleep(rng.uniform(0, think_ms / 1000))
         while time.monotonic() < stop:
-            request = urllib.request.Request(
-                base + rng.choice(paths), headers={"Cookie": f"sessionid={session}"}
-            )
+            request = urllib.request.Request(base + rng.choice(paths), headers={"Cookie": cookie})
             began = time.monotonic()
             try:
                 with urllib.request.urlopen(request, timeout=30) as response:
@@ -213,6 +212,22 @@ def page_paths(page: str, user) -> list[str]:
     return [f"/work/{i}/" for i in ids]
 
 
+def browser_cookie(user: Any) -> str:
+    """The Cookie header of `user`'s browser once it has shown a desk page: the session, and the CSRF
+    cookie the first page with a form set. Without that cookie every page that prints a CSRF token
+    makes a new secret as well (32 calls to the system's random source: ~40 us here), which a browser
+    costs the server once; the bare view and the floors print no token, so only the page paid it."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    if client.get("/desk/", headers={"host": "localhost"}).status_code != 200:
+        raise SystemExit(f"{user.username} cannot open the queue page")
+    names = (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME)
+    return "; ".join(f"{name}={client.cookies[name].value}" for name in names)
+
+
 def main() -> None:
     page = sys.argv[1] if len(sys.argv) > 1 else "queue"
     if page not in {"queue", "workspace"}:
@@ -220,14 +235,10 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.test import Client
-
     from staff.models import User
 
     user = User.objects.get(username=os.environ.get("BENCH_USER", "collector1"))
-    client = Client()
-    client.force_login(user)
-    session = client.cookies["sessionid"].value
+    cookie = browser_cookie(user)
 
     think_ms = int(os.environ.get("BENCH_THINK_MS", "0"))
     work = Path(tempfile.mkdtemp(prefix=f"bench-{page}-"))
@@ -242,7 +253,7 @@ def main() -> None:
         scripts[name] = work / f"{name}.lua"
         # wrk runs closed loops: every client asks again the moment it is answered (a throughput test,
         # not sixteen people at work; with BENCH_THINK_MS the page is measured by `users` instead).
-        scripts[name].write_text(LUA % {"paths": work / f"{name}.txt", "session": session})
+        scripts[name].write_text(LUA % {"paths": work / f"{name}.txt", "cookie": cookie})
 
     workers = os.environ.get("BENCH_WORKERS", "2")
     seconds = int(os.environ.get("BENCH_SECONDS", "30"))
@@ -252,7 +263,7 @@ def main() -> None:
         # A redirect to the login page would be fast and wrong: each page must really be served.
         for name in scripts:
             first = (work / f"{name}.txt").read_text().split("\n", 1)[0]
-            request = urllib.request.Request(f"{base}{first}", headers={"Cookie": f"sessionid={session}"})
+            request = urllib.request.Request(f"{base}{first}", headers={"Cookie": cookie})
             with urllib.request.urlopen(request, timeout=10) as response:
                 if response.status != 200 or PAGES[name] not in response.read().decode():
                     raise SystemExit(f"the bench session does not reach {first}")
@@ -264,7 +275,7 @@ def main() -> None:
             for name in scripts:
                 if name == page and think_ms:
                     paths = (work / f"{name}.txt").read_text().split()
-                    results[name].append(users(base, paths, session, seconds, think_ms))
+                    results[name].append(users(base, paths, cookie, seconds, think_ms))
                 else:
                     results[name].append(wrk(base, scripts[name], seconds))
 
