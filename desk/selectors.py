@@ -43,21 +43,11 @@ def team_ids_visible_to(user: Any) -> list[int]:
     """The teams whose accounts `accounts_visible_to(user)` returns: all for admins, their own else."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
-    if not user.is_admin_role and (read := getattr(user, "team_ids_read", None)) is not None:
-        return list(read)  # read with the user at the start of the request (staff.backends)
-    # Every desk page asks this first, and the ORM took three times as long to write the statement as
-    # PostgreSQL took to answer it (bench/README.md, fifth pass).
+    if not user.is_admin_role:
+        return user.member_team_ids()
     with connection.cursor() as cursor:
-        if user.is_admin_role:
-            cursor.execute(f"SELECT id FROM {Team._meta.db_table} ORDER BY id")  # noqa: S608 - our names
-        else:
-            cursor.execute(_MEMBER_OF_SQL, [user.pk])
+        cursor.execute(f"SELECT id FROM {Team._meta.db_table} ORDER BY id")  # noqa: S608 - our names
         return [team_id for (team_id,) in cursor.fetchall()]
-
-
-_MEMBER_OF_SQL = (
-    f"SELECT team_id FROM {User.teams.through._meta.db_table} WHERE user_id = %s ORDER BY team_id"  # noqa: S608
-)
 
 
 # --- Weights ---------------------------------------------------------------------------------------

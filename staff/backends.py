@@ -7,18 +7,14 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend
 
 from collections_desk.lib.rows import instance_reader
-from staff.models import User
+from staff.models import User, teams_of_user_sql
 
-_TEAMS_OF_USER = (
-    f"ARRAY(SELECT team_id FROM {User.teams.through._meta.db_table}"  # noqa: S608 - our names
-    f" WHERE user_id = {User._meta.db_table}.id ORDER BY team_id)"
-)
 _read_user = instance_reader(
     User,
     f"{User._meta.pk.column} = %s",
     # The user's teams come with the user: desk pages ask for them next (team_ids_visible_to), and a
     # statement of its own was 0.12 ms of the queue page's 2.2 (bench/README.md, eleventh pass).
-    annotations={"team_ids_read": _TEAMS_OF_USER},
+    annotations={"team_ids_read": f"ARRAY({teams_of_user_sql(f'{User._meta.db_table}.id')})"},
 )
 
 
